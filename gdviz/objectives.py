@@ -80,8 +80,10 @@ class SufficientStats:
         dy = y - y_mean
         sxx = float(dx @ dx)
         slope = float(dx @ dy) / sxx if sxx > 0 else 0.0
-        residual = dy - slope * dx
-        return cls(len(x), x_mean, y_mean, sxx, slope, float(residual @ residual))
+        # The residuals dy − slope·dx, in place: two temporaries of N floats in all, not four.
+        dx *= slope
+        dy -= dx
+        return cls(len(x), x_mean, y_mean, sxx, slope, float(dy @ dy))
 
     def sse(self, m, b):
         """Σ(y - (m x + b))²; m and b may be arrays (broadcast)."""
@@ -244,6 +246,11 @@ class LineFit:
 
 
 def _as_readonly_float64(v, name: str) -> np.ndarray:
+    """A read-only float64 view: the caller's array itself when it already is one (as
+    `gdviz.data` returns), else a private copy, so no input is ever flagged or changed."""
+    reusable = isinstance(v, np.ndarray) and v.dtype == np.float64 and v.ndim == 1
+    if reusable and not v.flags.writeable:
+        return v
     try:
         a = np.array(v, dtype=np.float64).ravel()
     except (TypeError, ValueError) as exc:

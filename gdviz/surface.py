@@ -63,7 +63,9 @@ def loss_grid(objective: Objective, window: Window, size: int = 60) -> Grid:
     For mse/sse line fits each cell costs O(1) whatever the number of points.
     """
     if isinstance(size, bool) or not isinstance(size, int) or not 2 <= size <= MAX_GRID:
-        raise GdvizError(f"The grid size must be a whole number from 2 to {MAX_GRID}, not {size!r}.")
+        raise GdvizError(
+            f"The grid size must be a whole number from 2 to {MAX_GRID}, not {size!r}."
+        )
     (a0, b0), (a1, b1) = window
     if not all(math.isfinite(v) for v in (a0, b0, a1, b1)) or not (a0 < b0 and a1 < b1):
         raise GdvizError(f"The window {window!r} must have finite, increasing bounds.")

@@ -1,0 +1,689 @@
+"""Figures for a line-fit run: the animated 2-D views and the 3-D loss surface.
+
+`descent_figure` holds the three 2-D views side by side — the line over the points, the loss
+per step, the contour with the path — and one Play/Pause, speed buttons and a step slider that
+move them together in the browser (Plotly frames, no server round trips). `surface_figure` is
+the 3-D surface; its frames carry the same names, so the page's small script (`SYNC_SCRIPT`)
+moves its marker with the 2-D animation. 3-D frames need a full WebGL redraw, which would hold
+the 2-D views back if they shared one figure.
+
+Static traces are sent once in `data`; each frame updates only the moving traces (`traces=`)
+and only their coordinates. Builders return plain figure dicts (`*_spec`): Plotly's per-object
+validation of a 200-frame figure was measured here at 5-10 times the cost of the engine run, so
+the page wraps the dicts in `PlainFigure`, and the tests validate every spec with `go.Figure`.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from gdviz.experiment import LineFitRun
+
+# Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
+BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, GREY = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#555555",
+)
+SPEEDS = {"slow": 160, "normal": 60, "fast": 20}  # milliseconds per frame
+MAX_SCATTER = 2000  # points drawn; the engine always uses all of them
+MAX_RESIDUALS = 200
+DESCENT_META = "gdviz-descent"
+SURFACE_META = "gdviz-surface"
+_EXACT = ".10g"
+
+
+def escape(text: str) -> str:
+    """Text safe for Plotly titles and hover labels, which render a subset of HTML."""
+    return html.escape(str(text), quote=True)
+
+
+def shown_points(run: LineFitRun) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the points drawn: all, or a uniform seeded sample of MAX_SCATTER."""
+    n = run.points.n
+    if n <= MAX_SCATTER:
+        return np.arange(n), np.arange(n)
+    rng = np.random.default_rng(0)
+    idx = np.sort(rng.choice(n, MAX_SCATTER, replace=False))
+    return idx, idx
+
+
+def _arrow(run: LineFitRun, step: int) -> tuple[list[float], list[float]]:
+    """A segment from θ_k along −∇L(θ_k), a fixed 12% of the window long on screen.
+
+    The direction is the true one in parameter space; only the length is normalised, in
+    window units, so the arrow stays visible whatever the gradient's size.
+    """
+    (a0, b0), (a1, b1) = run.grid.window
+    span = np.array((b0 - a0, b1 - a1))
+    p = run.trajectory.params[step]
+    g = run.trajectory.grad[step]
+    screen = -g / span
+    norm = float(np.hypot(*screen))
+    if norm == 0 or not math.isfinite(norm):
+        return [float(p[0])], [float(p[1])]
+    tip = p + 0.12 * screen / norm * span
+    return [float(p[0]), float(tip[0])], [float(p[1]), float(tip[1])]
+
+
+def _line_y(run: LineFitRun, step: int, x_ends: np.ndarray) -> list[float]:
+    m, b = run.lines[step]
+    return (m * x_ends + b).tolist()
+
+
+def _residuals(run, step, xs, ys) -> tuple[list, list]:
+    m, b = run.lines[step]
+    fitted = m * xs + b
+    x = np.column_stack((xs, xs, np.full(xs.size, np.nan))).ravel()
+    y = np.column_stack((ys, fitted, np.full(xs.size, np.nan))).ravel()
+    return _nan_to_none(x), _nan_to_none(y)
+
+
+def _nan_to_none(a: np.ndarray) -> list:
+    return [None if math.isnan(v) else v for v in a.tolist()]
+
+
+def step_label(run: LineFitRun, step: int) -> str:
+    """The slider's read-out for a step: the exact numbers of that step."""
+    m, b = run.lines[step]
+    loss = run.trajectory.loss[step]
+    return f"{step:,}   m = {m:.6g}   b = {b:.6g}   loss = {loss:.6g}"
+
+
+def _padded(lo: float, hi: float, pad: float = 0.08) -> list[float]:
+    span = hi - lo if hi > lo else max(abs(lo), 1.0)
+    return [lo - pad * span, hi + pad * span]
+
+
+class PlainFigure(go.Figure):
+    """A go.Figure that hands Streamlit its spec dict as it is, skipping re-validation.
+
+    `st.plotly_chart` calls `to_dict()` on a figure; for a spec already validated by the test
+    suite, returning it directly saves the deep copy and validation of every frame.
+    """
+
+    def __init__(self, spec: dict):
+        super().__init__()
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+    def to_plotly_json(self) -> dict:
+        return self._spec
+
+
+def _domain(col: int) -> list[float]:
+    width, gap = 0.28, 0.08
+    start = (col - 1) * (width + gap)
+    return [start, start + width]
+
+
+def _axis(title: str, col: int, value_range, anchor: str) -> dict:
+    return {
+        "title": {"text": title},
+        "range": [float(v) for v in value_range],
+        "domain": _domain(col),
+        "anchor": anchor,
+        "zeroline": False,
+    }
+
+
+def _title(text: str, col: int) -> dict:
+    lo, hi = _domain(col)
+    return {
+        "text": text,
+        "x": (lo + hi) / 2,
+        "y": 1.0,
+        "xref": "paper",
+        "yref": "paper",
+        "xanchor": "center",
+        "yanchor": "bottom",
+        "yshift": 8,
+        "showarrow": False,
+        "font": {"size": 15},
+    }
+
+
+def _marker(color: str, size: int = 11) -> dict:
+    return {"color": color, "size": size, "line": {"color": "white", "width": 1}}
+
+
+def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict:
+    """The three 2-D views with one animation: line over points, loss curve, contour + path."""
+    t = run.trajectory
+    pts = run.points
+    idx, _ = shown_points(run)
+    xs, ys = pts.x[idx], pts.y[idx]
+    x_ends = np.array((pts.x.min(), pts.x.max()))
+    residuals = residuals and xs.size <= MAX_RESIDUALS
+    k0 = run.snap(step)
+    p0_label, p1_label = (escape(v) for v in run.param_labels)
+    x_name, y_name = escape(pts.x_name), escape(pts.y_name)
+    on = {1: ("x", "y"), 2: ("x2", "y2"), 3: ("x3", "y3")}
+    data: list[dict] = []
+    index: dict[str, int] = {}
+
+    def add(key: str, col: int, trace: dict) -> None:
+        index[key] = len(data)
+        data.append({**trace, "xaxis": on[col][0], "yaxis": on[col][1]})
+
+    add(
+        "points",
+        1,
+        {
+            "type": "scatter",
+            "x": xs,
+            "y": ys,
+            "mode": "markers",
+            "name": "points",
+            "marker": {"color": BLUE, "size": 6 if xs.size <= 300 else 3, "opacity": 0.75},
+            "hovertemplate": (
+                f"{x_name} = %{{x:{_EXACT}}}<br>{y_name} = %{{y:{_EXACT}}}<extra></extra>"
+            ),
+        },
+    )
+    if residuals:
+        rx, ry = _residuals(run, k0, xs, ys)
+        add(
+            "residuals",
+            1,
+            {
+                "type": "scatter",
+                "x": rx,
+                "y": ry,
+                "mode": "lines",
+                "name": "residuals",
+                "line": {"color": GREY, "width": 1},
+                "hoverinfo": "skip",
+            },
+        )
+    m_opt, b_opt = run.optimum
+    add(
+        "least squares",
+        1,
+        {
+            "type": "scatter",
+            "x": x_ends,
+            "y": m_opt * x_ends + b_opt,
+            "mode": "lines",
+            "name": "least-squares line",
+            "line": {"color": GREEN, "dash": "dash", "width": 2},
+            "hovertemplate": (
+                f"least squares: m = {m_opt:{_EXACT}}, b = {b_opt:{_EXACT}}<extra></extra>"
+            ),
+        },
+    )
+    add(
+        "line",
+        1,
+        {
+            "type": "scatter",
+            "x": x_ends,
+            "y": _line_y(run, k0, x_ends),
+            "mode": "lines",
+            "name": "fitted line",
+            "line": {"color": VERMILLION, "width": 3},
+            "hovertemplate": "the line at this step<extra></extra>",
+        },
+    )
+    loss_hover = f"step %{{x}}<br>loss = %{{y:{_EXACT}}}<extra></extra>"
+    add(
+        "loss",
+        2,
+        {
+            "type": "scatter",
+            "x": np.arange(t.steps + 1),
+            "y": t.loss,
+            "mode": "lines",
+            "name": "loss",
+            "line": {"color": BLUE, "width": 2},
+            "hovertemplate": loss_hover,
+        },
+    )
+    add(
+        "loss marker",
+        2,
+        {
+            "type": "scatter",
+            "x": [k0],
+            "y": [float(t.loss[k0])],
+            "mode": "markers",
+            "name": "current step",
+            "marker": _marker(VERMILLION),
+            "hovertemplate": loss_hover,
+        },
+    )
+    grid = run.grid
+    positive = grid.z[grid.z > 0]
+    floor = float(positive.min()) if positive.size else 1.0
+    add(
+        "contour",
+        3,
+        {
+            "type": "contour",
+            "x": grid.p0,
+            "y": grid.p1,
+            # Loss spans decades across the window: contour its logarithm so the levels near the
+            # optimum are as visible as the steep walls; hover shows the loss itself.
+            "z": np.log10(np.maximum(grid.z, floor)),
+            "customdata": grid.z,
+            "colorscale": "Viridis",
+            "ncontours": 24,
+            "showscale": False,
+            "name": "loss contour",
+            "hovertemplate": (
+                f"{p0_label} = %{{x:.4g}}<br>{p1_label} = %{{y:.4g}}"
+                "<br>loss = %{customdata:.6g}<extra></extra>"
+            ),
+        },
+    )
+    add(
+        "path",
+        3,
+        {
+            "type": "scatter",
+            "x": t.params[:, 0],
+            "y": t.params[:, 1],
+            "mode": "lines",
+            "name": "descent path",
+            "line": {"color": "white", "width": 2},
+            "hoverinfo": "skip",
+        },
+    )
+    add(
+        "start",
+        3,
+        {
+            "type": "scatter",
+            "x": [float(t.params[0, 0])],
+            "y": [float(t.params[0, 1])],
+            "mode": "markers",
+            "name": "start",
+            "marker": {"symbol": "circle-open", "size": 13, "color": ORANGE, "line": {"width": 3}},
+            "hovertemplate": "start<extra></extra>",
+        },
+    )
+    add(
+        "optimum",
+        3,
+        {
+            "type": "scatter",
+            "x": [run.optimum_run[0]],
+            "y": [run.optimum_run[1]],
+            "mode": "markers",
+            "name": "least-squares optimum",
+            "marker": {"symbol": "star", "size": 16, "color": GREEN, "line": {"color": "white"}},
+            "hovertemplate": "least-squares optimum<extra></extra>",
+        },
+    )
+    ax, ay = _arrow(run, k0)
+    add(
+        "arrow",
+        3,
+        {
+            "type": "scatter",
+            "x": ax,
+            "y": ay,
+            "mode": "lines+markers",
+            "name": "−gradient (direction)",
+            "line": {"color": ORANGE, "width": 3},
+            "marker": {"symbol": "arrow", "angleref": "previous", "size": [0, 14], "color": ORANGE},
+            "hoverinfo": "skip",
+        },
+    )
+    add(
+        "current",
+        3,
+        {
+            "type": "scatter",
+            "x": [float(t.params[k0, 0])],
+            "y": [float(t.params[k0, 1])],
+            "mode": "markers",
+            "name": "current step",
+            "showlegend": False,
+            "marker": _marker(VERMILLION),
+            "hovertemplate": (
+                f"{p0_label} = %{{x:{_EXACT}}}<br>{p1_label} = %{{y:{_EXACT}}}<extra></extra>"
+            ),
+        },
+    )
+
+    loss_top = float(np.max(t.loss))
+    linear_range = _padded(min(float(np.min(t.loss)), 0.0), loss_top, 0.05)
+    positive_loss = t.loss[t.loss > 0]
+    log_range = (
+        [math.log10(positive_loss.min()) - 0.1, math.log10(positive_loss.max()) + 0.1]
+        if positive_loss.size
+        else [-1.0, 1.0]
+    )
+    y_all = np.concatenate((ys, m_opt * x_ends + b_opt))
+    drawn = f" ({xs.size:,} of {pts.n:,} drawn)" if xs.size < pts.n else ""
+    layout = {
+        "meta": DESCENT_META,
+        "height": 480,
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 150},
+        "showlegend": True,
+        "legend": {"orientation": "h", "y": -0.34, "x": 0.0},
+        "uirevision": "gdviz",
+        "hovermode": "closest",
+        "xaxis": _axis(x_name, 1, _padded(*x_ends), "y"),
+        "yaxis": _axis(y_name, 1, _padded(float(y_all.min()), float(y_all.max())), "x"),
+        "xaxis2": _axis("step", 2, (-0.02 * t.steps - 0.5, 1.02 * t.steps + 0.5), "y2"),
+        "yaxis2": {
+            **_axis(f"loss ({escape(run.settings.loss)})", 2, linear_range, "x2"),
+            "type": "linear",
+        },
+        "xaxis3": _axis(p0_label, 3, grid.window[0], "y3"),
+        "yaxis3": _axis(p1_label, 3, grid.window[1], "x3"),
+        "annotations": [
+            _title("The line over the points" + drawn, 1),
+            _title("Loss per step", 2),
+            _title("Contour of the loss, with the path", 3),
+        ],
+        "updatemenus": _animation_menus(log_range, linear_range),
+        "sliders": [_slider(run, k0)],
+    }
+    moving = [index[k] for k in ("line", "loss marker", "arrow", "current")]
+    if residuals:
+        moving.append(index["residuals"])
+    frames = [_frame(run, int(k), moving, x_ends, xs, ys, residuals) for k in run.frame_steps]
+    return {"data": data, "layout": layout, "frames": frames}
+
+
+def _frame(run, k, moving, x_ends, xs, ys, residuals) -> dict:
+    t = run.trajectory
+    ax, ay = _arrow(run, k)
+    data = [
+        {"type": "scatter", "y": _line_y(run, k, x_ends)},
+        {"type": "scatter", "x": [k], "y": [float(t.loss[k])]},
+        {"type": "scatter", "x": ax, "y": ay},
+        {"type": "scatter", "x": [float(t.params[k, 0])], "y": [float(t.params[k, 1])]},
+    ]
+    if residuals:
+        rx, ry = _residuals(run, k, xs, ys)
+        data.append({"type": "scatter", "x": rx, "y": ry})
+    return {"name": str(k), "data": data, "traces": moving}
+
+
+def _animation_menus(log_range, linear_range) -> list[dict]:
+    def play(speed: str) -> list:
+        return [
+            None,
+            {
+                "frame": {"duration": SPEEDS[speed], "redraw": False},
+                "fromcurrent": True,
+                "transition": {"duration": 0},
+                "mode": "immediate",
+            },
+        ]
+
+    pause = [
+        [None],
+        {
+            "frame": {"duration": 0, "redraw": False},
+            "mode": "immediate",
+            "transition": {"duration": 0},
+        },
+    ]
+    row = {
+        "type": "buttons",
+        "direction": "left",
+        "y": -0.2,
+        "xanchor": "left",
+        "yanchor": "top",
+        "pad": {"t": 0, "r": 6},
+        "showactive": False,
+    }
+    return [
+        {
+            **row,
+            "x": 0.0,
+            "buttons": [
+                {"label": "▶ Play", "method": "animate", "args": play("normal")},
+                {"label": "❚❚ Pause", "method": "animate", "args": pause},
+            ],
+        },
+        {
+            **row,
+            "x": 0.15,
+            "buttons": [
+                {"label": f"▶ {name}", "method": "animate", "args": play(name)} for name in SPEEDS
+            ],
+        },
+        {
+            "type": "buttons",
+            "direction": "left",
+            "x": _domain(2)[1],
+            "y": 1.0,
+            "xanchor": "right",
+            "yanchor": "top",
+            "pad": {"t": 2, "r": 2},
+            "showactive": True,
+            "active": 0,
+            "font": {"size": 11},
+            "buttons": [
+                {
+                    "label": "linear",
+                    "method": "relayout",
+                    "args": [{"yaxis2.type": "linear", "yaxis2.range": linear_range}],
+                },
+                {
+                    "label": "log",
+                    "method": "relayout",
+                    "args": [{"yaxis2.type": "log", "yaxis2.range": log_range}],
+                },
+            ],
+        },
+    ]
+
+
+def _slider(run: LineFitRun, k0: int) -> dict:
+    steps = run.frame_steps
+    go_to = {
+        "mode": "immediate",
+        "frame": {"duration": 0, "redraw": False},
+        "transition": {"duration": 0},
+    }
+    return {
+        "active": int(np.searchsorted(steps, k0)),
+        "x": 0.36,
+        "len": 0.64,
+        "y": -0.13,
+        "yanchor": "top",
+        "pad": {"t": 36, "b": 0},
+        "currentvalue": {"prefix": "step ", "visible": True, "font": {"size": 14}},
+        # 200 tick labels would overlap: hide them; the current value shows the numbers.
+        "font": {"color": "rgba(0,0,0,0)", "size": 1},
+        "ticklen": 0,
+        "transition": {"duration": 0},
+        "steps": [
+            {"method": "animate", "label": step_label(run, int(k)), "args": [[str(int(k))], go_to]}
+            for k in steps
+        ],
+    }
+
+
+def surface_spec(run: LineFitRun, step: int) -> dict:
+    """The 3-D loss surface with the path, the start, the optimum and the current step.
+
+    Its frames carry only the current-step marker, named like the 2-D frames, so the page's
+    script (`SYNC_SCRIPT`) moves it in step with the 2-D animation.
+    """
+    t, grid = run.trajectory, run.grid
+    p0_label, p1_label = (escape(v) for v in run.param_labels)
+    k0 = run.snap(step)
+    # A diverging path climbs far above the framed surface: clip it to the surface's top.
+    path_z = np.minimum(t.loss, float(np.nanmax(grid.z)))
+    hover = (
+        f"{p0_label} = %{{x:{_EXACT}}}<br>{p1_label} = %{{y:{_EXACT}}}"
+        f"<br>loss = %{{z:{_EXACT}}}<extra></extra>"
+    )
+
+    def point(name: str, x: float, y: float, z: float, marker: dict) -> dict:
+        return {
+            "type": "scatter3d",
+            "x": [float(x)],
+            "y": [float(y)],
+            "z": [float(z)],
+            "mode": "markers",
+            "name": name,
+            "marker": marker,
+            "hovertemplate": hover,
+        }
+
+    data = [
+        {
+            "type": "surface",
+            "x": grid.p0,
+            "y": grid.p1,
+            "z": grid.z,
+            "colorscale": "Viridis",
+            "opacity": 0.92,
+            "showscale": False,
+            "name": "loss surface",
+            "hovertemplate": hover,
+            "contours": {"z": {"show": True, "usecolormap": True, "project": {"z": True}}},
+        },
+        {
+            "type": "scatter3d",
+            "x": t.params[:, 0],
+            "y": t.params[:, 1],
+            "z": path_z,
+            "mode": "lines",
+            "name": "descent path",
+            "line": {"color": VERMILLION, "width": 5},
+            "hovertemplate": hover,
+        },
+        point(
+            "start",
+            t.params[0, 0],
+            t.params[0, 1],
+            path_z[0],
+            {"size": 6, "color": ORANGE, "symbol": "circle-open"},
+        ),
+        point(
+            "least-squares optimum",
+            *run.optimum_run,
+            run.optimum_loss,
+            {"size": 6, "color": GREEN, "symbol": "diamond"},
+        ),
+        point(
+            "current step",
+            t.params[k0, 0],
+            t.params[k0, 1],
+            path_z[k0],
+            {"size": 7, "color": VERMILLION, "line": {"color": "white", "width": 2}},
+        ),
+    ]
+    layout = {
+        "meta": SURFACE_META,
+        "height": 520,
+        "margin": {"l": 0, "r": 0, "t": 10, "b": 0},
+        "legend": {"orientation": "h", "y": 0.02, "x": 0.0},
+        # A constant uirevision keeps the reader's camera when the figure is redrawn.
+        "uirevision": "gdviz-surface",
+        "scene": {
+            "xaxis": {"title": {"text": p0_label}},
+            "yaxis": {"title": {"text": p1_label}},
+            "zaxis": {"title": {"text": f"loss ({escape(run.settings.loss)})"}},
+            "camera": {"eye": {"x": 1.5, "y": -1.6, "z": 0.9}},
+            "uirevision": "gdviz-surface",
+        },
+    }
+    marker = len(data) - 1
+    frames = [
+        {
+            "name": str(int(k)),
+            "data": [
+                {
+                    "type": "scatter3d",
+                    "x": [float(t.params[k, 0])],
+                    "y": [float(t.params[k, 1])],
+                    "z": [float(path_z[k])],
+                }
+            ],
+            "traces": [marker],
+        }
+        for k in run.frame_steps
+    ]
+    return {"data": data, "layout": layout, "frames": frames}
+
+
+def standalone_html(descent: dict, surface: dict, title: str) -> str:
+    """One HTML page with both figures and the sync script: plays offline (plotly.js inline)."""
+    first = pio.to_html(
+        descent, include_plotlyjs=True, full_html=False, validate=False, auto_play=False
+    )
+    second = pio.to_html(
+        surface, include_plotlyjs=False, full_html=False, validate=False, auto_play=False
+    )
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title></head><body>"
+        f'<h2 style="font-family:sans-serif">{escape(title)}</h2>'
+        f"{first}{second}{SYNC_SCRIPT}</body></html>"
+    )
+
+
+# Moves the 3-D marker with the 2-D animation, and keeps the 3-D camera across redraws.
+# Static text (no user data); it finds the two figures by their layout.meta. 3-D redraws are
+# slow in software WebGL, so it never queues more than one: the latest frame wins.
+SYNC_SCRIPT = """
+<script>
+(function () {
+  if (window.__gdvizSync) { return; }
+  window.__gdvizSync = true;
+  var busy = false, pending = null, cameraKey = "gdviz-camera";
+  function graphs(meta) {
+    return Array.prototype.filter.call(document.querySelectorAll(".js-plotly-plot"),
+      function (gd) { return gd.layout && gd.layout.meta === meta; });
+  }
+  function moveSurface(name) {
+    var surfaces = graphs("__SURFACE__");
+    if (!surfaces.length || !window.Plotly) { return; }
+    if (busy) { pending = name; return; }
+    busy = true;
+    var done = function () {
+      busy = false;
+      if (pending !== null) { var next = pending; pending = null; moveSurface(next); }
+    };
+    Promise.all(surfaces.map(function (gd) {
+      return window.Plotly.animate(gd, [name], {mode: "immediate",
+        frame: {duration: 0, redraw: true}, transition: {duration: 0}});
+    })).then(done, done);
+  }
+  function hook() {
+    graphs("__DESCENT__").forEach(function (gd) {
+      if (gd.__gdvizHooked) { return; }
+      gd.__gdvizHooked = true;
+      gd.on("plotly_animatingframe", function (ev) { moveSurface(ev.name); });
+    });
+    graphs("__SURFACE__").forEach(function (gd) {
+      if (gd.__gdvizHooked) { return; }
+      gd.__gdvizHooked = true;
+      var saved = null;
+      try { saved = JSON.parse(window.sessionStorage.getItem(cameraKey)); } catch (e) {}
+      if (saved && window.Plotly) { window.Plotly.relayout(gd, {"scene.camera": saved}); }
+      gd.on("plotly_relayout", function (ev) {
+        if (ev && ev["scene.camera"]) {
+          try { window.sessionStorage.setItem(cameraKey, JSON.stringify(ev["scene.camera"])); }
+          catch (e) {}
+        }
+      });
+    });
+  }
+  hook();
+  window.setInterval(hook, 500);
+})();
+</script>
+""".replace("__SURFACE__", SURFACE_META).replace("__DESCENT__", DESCENT_META)
