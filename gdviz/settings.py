@@ -63,15 +63,15 @@ class Settings:
     xmax: float = 10.0
     seed: int = 0
     optimizer: str = "gd"
-    lr: float = 0.01
-    steps: int = 200
+    lr: float = 0.02
+    steps: int = 1000
     m0: float = 0.0
     b0: float = 0.0
     loss: str = "mse"
     delta: float = 1.0
     batch: int = 0  # 0 means all points (full-batch)
     scale: bool = False
-    step: int = 200  # the step shown when the page opens
+    step: int = 0  # the step shown when the page opens (Play starts from it)
     hyper: tuple[tuple[str, float | bool], ...] = field(default=())
 
     def hyperparameters(self) -> dict[str, float | bool]:
@@ -187,18 +187,17 @@ def from_query(
             notes.append(note)
         hyper.append((name, value))
     settings = replace(settings, hyper=tuple(hyper))
-    return _reconcile(settings, notes, "step" in params), notes
+    return _reconcile(settings, notes), notes
 
 
-def _reconcile(settings: Settings, notes: list[str], step_given: bool) -> Settings:
+def _reconcile(settings: Settings, notes: list[str]) -> Settings:
     if settings.xmin >= settings.xmax:
         notes.append(
             f"xmin={settings.xmin:g} is not below xmax={settings.xmax:g}; used 0 to 10 instead."
         )
         settings = replace(settings, xmin=0.0, xmax=10.0)
-    if not step_given or settings.step > settings.steps:
-        if step_given:
-            notes.append(f"step={settings.step} is past the last step {settings.steps}; used it.")
+    if settings.step > settings.steps:
+        notes.append(f"step={settings.step} is past the last step {settings.steps}; used it.")
         settings = replace(settings, step=settings.steps)
     return settings
 

@@ -1,0 +1,571 @@
+"""Take a line-fit run away from gdviz: its trajectory as CSV, or a numpy script that redoes it.
+
+`trajectory_csv` writes every step of a `LineFitRun` (floats by `repr`, so they read back
+exactly). `numpy_script` writes a short standalone Python program, numpy only (pandas to read a
+CSV), that repeats the same run step by step: the same points, loss, gradient, optimizer rule,
+mini-batches and divergence rule, with every line explained. Only the code this run needs is
+written; the choices are made here, not in the script.
+
+The script agrees with gdviz to rounding: gdviz sums the squared losses through centred
+sufficient statistics, the script point by point, as the teaching material does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from gdviz.data import Points, load_csv
+from gdviz.engine import EXPLOSION_FACTOR
+from gdviz.errors import GdvizError
+from gdviz.experiment import LineFitRun
+from gdviz.optimizers import OPTIMIZERS
+from gdviz.samples import SAMPLES
+from gdviz.settings import GENERATE, UPLOAD, Settings
+
+__all__ = ["DATA_KINDS", "DataSource", "numpy_script", "trajectory_columns", "trajectory_csv"]
+
+DATA_KINDS = ("sample", "generate", "upload")
+_COLUMN = re.compile(r"column ([1-9][0-9]*)")  # gdviz's name for a column of a headerless file
+
+
+# --------------------------------------------------------------------------------------------
+# Trajectory as CSV
+# --------------------------------------------------------------------------------------------
+
+
+def trajectory_columns(standardized: bool) -> tuple[str, ...]:
+    """The header of `trajectory_csv`: with x standardised, the descent's own (m_z, b_z) too."""
+    if standardized:
+        return ("step", "m", "b", "m_z", "b_z", "loss", "grad_m_z", "grad_b_z", "grad_norm")
+    return ("step", "m", "b", "loss", "grad_m", "grad_b", "grad_norm")
+
+
+def trajectory_csv(run: LineFitRun) -> str:
+    """Every step of `run` as plain CSV text, one row per step from 0 (the start).
+
+    Columns: step, m, b (the line in the units of x), loss, grad_m, grad_b, grad_norm (the
+    full-data gradient and its length). With x standardised the descent ran on (m_z, b_z):
+    those follow b, and the gradient columns are grad_m_z, grad_b_z (the units it ran in).
+    Floats are written by `repr`, so reading them back gives the same numbers exactly.
+    """
+    t = run.trajectory
+    scaled = run.scaling is not None
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(trajectory_columns(scaled))
+    for i in range(t.steps + 1):
+        m, b = run.lines[i]
+        descent = tuple(t.params[i]) if scaled else ()
+        values = (m, b, *descent, t.loss[i], t.grad[i][0], t.grad[i][1], t.grad_norm[i])
+        writer.writerow((i, *(repr(float(v)) for v in values)))
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# Where the points come from
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where a run's points come from, as the script must get them again.
+
+    * ``sample``: `filename` (a CSV of gdviz's data/ folder) with columns `x` and `y`;
+    * ``upload``: the person's own `filename`, with columns `x` and `y`; the script reads it
+      from its own folder;
+    * ``generate``: `generate_points(n, slope, intercept, noise, x_min, x_max, seed, outliers)`,
+      which the script redraws bit for bit.
+
+    `n` is the number of points (needed for a generated set; for a file it only decides
+    whether a batch size is below N, and is read from the file when missing for a sample).
+    An upload is read with pandas (delimiter sniffed, rows missing x or y dropped); gdviz's own
+    reader is more forgiving (encodings, blank lines, text cells), so a messy file may need
+    tidying for the script.
+    """
+
+    kind: str
+    filename: str = ""
+    x: str = "x"
+    y: str = "y"
+    n: int | None = None
+    slope: float = 2.0
+    intercept: float = 1.0
+    noise: float = 1.0
+    x_min: float = 0.0
+    x_max: float = 10.0
+    seed: int = 0
+    outliers: float = 0.0
+    header: bool = True  # an uploaded file without a header names its columns "column 1", ...
+
+    def __post_init__(self) -> None:
+        if self.kind not in DATA_KINDS:
+            raise GdvizError(f"Unknown data kind {self.kind!r}; use one of {DATA_KINDS}.")
+        if self.kind == "generate" and self.n is None:
+            raise GdvizError("Generated points need their number n.")
+        if self.kind != "generate" and not PurePath(self.filename).name:
+            raise GdvizError("A file of points needs its file name.")
+        if not self.header and not (_COLUMN.fullmatch(self.x) and _COLUMN.fullmatch(self.y)):
+            raise GdvizError('Without a header, x and y must be named "column 1", "column 2", ...')
+
+    @classmethod
+    def sample(cls, name: str, n: int | None = None) -> DataSource:
+        """The sample dataset `name` of gdviz.samples.SAMPLES."""
+        try:
+            s = SAMPLES[name]
+        except KeyError:
+            raise GdvizError(f"There is no sample called {name!r}.") from None
+        return cls("sample", s.filename, s.x, s.y, n)
+
+    @classmethod
+    def generated(cls, settings: Settings, outliers: float = 0.0) -> DataSource:
+        """The points the generator makes from `settings` (n, slope, ..., seed)."""
+        s = settings
+        return cls(
+            "generate",
+            n=s.n,
+            slope=s.slope,
+            intercept=s.intercept,
+            noise=s.noise,
+            x_min=s.xmin,
+            x_max=s.xmax,
+            seed=s.seed,
+            outliers=outliers,
+        )
+
+    @classmethod
+    def uploaded(
+        cls, filename: str, x: str, y: str, n: int | None = None, header: bool | None = None
+    ) -> DataSource:
+        """A file the person uploaded, with the columns chosen for x and y.
+
+        `header` defaults to False only when both names are gdviz's "column <k>" names.
+        """
+        if header is None:
+            header = not (_COLUMN.fullmatch(x) and _COLUMN.fullmatch(y))
+        return cls("upload", filename, x, y, n, header=header)
+
+    @classmethod
+    def for_run(cls, settings: Settings, points: Points, filename: str | None = None) -> DataSource:
+        """The source of `points` as the page got them: `filename` is the uploaded file's."""
+        if settings.dataset == GENERATE:
+            return cls.generated(settings)
+        if settings.dataset == UPLOAD:
+            return cls.uploaded(filename or "data.csv", points.x_name, points.y_name, points.n)
+        return cls.sample(settings.dataset, points.n)
+
+    def count(self) -> int | None:
+        """The number of points, reading a sample's file when it was not given."""
+        if self.n is None and self.kind == "sample":
+            s = next(s for s in SAMPLES.values() if s.filename == self.filename)
+            return load_csv(s.path, x=self.x, y=self.y).n
+        return self.n
+
+
+# --------------------------------------------------------------------------------------------
+# The script
+# --------------------------------------------------------------------------------------------
+
+_LOSS_DOCS = {
+    "mse": "Mean squared error: L = (1/N) Σ r_i², residuals r_i = y_i - (m x_i + b).",
+    "sse": "Sum of squared errors: L = Σ r_i², residuals r_i = y_i - (m x_i + b).",
+    "mae": "Mean absolute error: L = (1/N) Σ |r_i|, residuals r_i = y_i - (m x_i + b).",
+    "huber": (
+        "Huber loss: L = (1/N) Σ h(r_i), h(r) = r²/2 if |r| <= δ else δ(|r| - δ/2),\n"
+        "    residuals r_i = y_i - (m x_i + b)."
+    ),
+}
+_LOSS_LINES = {
+    "mse": ("return np.mean(r * r)",),
+    "sse": ("return np.sum(r * r)",),
+    "mae": ("return np.mean(np.abs(r))",),
+    "huber": (
+        "a = np.abs(r)",
+        "return np.mean(np.where(a <= DELTA, 0.5 * r * r, DELTA * (a - 0.5 * DELTA)))",
+    ),
+}
+# ψ(r) = -∂loss/∂(m x + b) per point; the gradient is -(mean of ψ·x, mean of ψ) [× N for sse].
+_PSI = {
+    "mse": ("2 * r", "ψ(r) = 2r"),
+    "sse": ("2 * r", "ψ(r) = 2r"),
+    "mae": ("np.sign(r)", "ψ(r) = sign(r), with sign(0) = 0"),
+    "huber": ("np.clip(r, -DELTA, DELTA)", "ψ(r) = r clipped to [-δ, δ]"),
+}
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One optimizer as script text: constants, state before the loop, the update, its maths."""
+
+    constants: tuple[str, ...]
+    state: tuple[str, ...]
+    update: tuple[str, ...]
+    maths: tuple[str, ...]
+
+
+def _f(value) -> str:
+    """A float as a Python literal that reads back to the same number."""
+    return repr(float(value))
+
+
+def _g(value: float) -> str:
+    """A float as a short literal (1e6, not 1000000.0) when that reads back exactly."""
+    short = f"{value:g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
+    return short if float(short) == value else _f(value)
+
+
+def _s(text: str) -> str:
+    """A string as a Python literal, in double quotes where that needs no escapes."""
+    literal = repr(text)
+    if literal.startswith("'") and '"' not in text:
+        return '"' + literal[1:-1] + '"'
+    return literal
+
+
+def _gd(h: dict) -> _Rule:
+    return _Rule((), (), ("theta = theta - LR * grad",), ("θ ← θ - γ g",))
+
+
+def _momentum(h: dict) -> _Rule:
+    mu, tau = h["momentum"], h["dampening"]
+    constants = [f"MOMENTUM = {_f(mu)}  # μ: how much of the last step to keep"]
+    if tau:
+        constants.append(f"DAMPENING = {_f(tau)}  # τ: how much of each new gradient to damp")
+        velocity = "velocity = grad if step == 1 else MOMENTUM * velocity + (1 - DAMPENING) * grad"
+        maths = ("v ← g on the first step, then v ← μ v + (1 - τ) g", "θ ← θ - γ v")
+    else:
+        velocity = "velocity = MOMENTUM * velocity + grad"
+        maths = ("v ← μ v + g", "θ ← θ - γ v")
+    return _Rule(
+        tuple(constants),
+        ("velocity = np.zeros(2)  # v, the running sum of past gradients (torch's buffer)",),
+        (velocity, "theta = theta - LR * velocity"),
+        (*maths, "(torch's convention: the learning rate multiplies v)"),
+    )
+
+
+def _nesterov(h: dict) -> _Rule:
+    return _Rule(
+        (f"MOMENTUM = {_f(h['momentum'])}  # μ: how much of the last step to keep",),
+        ("velocity = np.zeros(2)  # v, the running sum of past gradients (torch's buffer)",),
+        (
+            "velocity = MOMENTUM * velocity + grad",
+            "theta = theta - LR * (grad + MOMENTUM * velocity)",
+        ),
+        ("v ← μ v + g", "θ ← θ - γ (g + μ v)   (look ahead along v; torch's form)"),
+    )
+
+
+def _adagrad(h: dict) -> _Rule:
+    decay = h["lr_decay"]
+    constants = [f"EPS = {_f(h['eps'])}  # ε: keeps the division finite"]
+    update = ["sum_sq = sum_sq + grad * grad"]
+    if decay:
+        constants.append(f"LR_DECAY = {_f(decay)}  # η: the learning rate shrinks over the steps")
+        update += [
+            "lr_t = LR / (1 + (step - 1) * LR_DECAY)",
+            "theta = theta - lr_t * (grad / (np.sqrt(sum_sq) + EPS))",
+        ]
+        maths = ("s ← s + g²", "θ ← θ - γ_t g / (√s + ε),  γ_t = γ / (1 + (t - 1) η)")
+    else:
+        update.append("theta = theta - LR * (grad / (np.sqrt(sum_sq) + EPS))")
+        maths = ("s ← s + g²", "θ ← θ - γ g / (√s + ε)")
+    return _Rule(
+        tuple(constants),
+        ("sum_sq = np.zeros(2)  # s, the sum of all squared gradients so far",),
+        tuple(update),
+        maths,
+    )
+
+
+def _rmsprop(h: dict) -> _Rule:
+    mu, centered = h["momentum"], h["centered"]
+    constants = [
+        f"ALPHA = {_f(h['alpha'])}  # α: smoothing of the squared gradients",
+        f"EPS = {_f(h['eps'])}  # ε: keeps the division finite",
+    ]
+    state = ["square_avg = np.zeros(2)  # v, a running average of g²"]
+    update = ["square_avg = ALPHA * square_avg + (1 - ALPHA) * grad * grad"]
+    maths = ["v ← α v + (1 - α) g²"]
+    if centered:
+        state.append("grad_avg = np.zeros(2)  # a, a running average of g (centered)")
+        update += [
+            "grad_avg = grad_avg + (grad - grad_avg) * (1 - ALPHA)",
+            "avg = np.sqrt(square_avg - grad_avg * grad_avg) + EPS",
+        ]
+        maths += ["a ← α a + (1 - α) g,  d = √(v - a²) + ε   (centered)"]
+    else:
+        update.append("avg = np.sqrt(square_avg) + EPS")
+        maths[0] += ",  d = √v + ε"
+    if mu:
+        constants.append(f"MOMENTUM = {_f(mu)}  # μ: momentum on the scaled step")
+        state.append("velocity = np.zeros(2)  # b, momentum on the scaled steps")
+        update += ["velocity = MOMENTUM * velocity + grad / avg", "theta = theta - LR * velocity"]
+        maths += ["b ← μ b + g / d,  θ ← θ - γ b"]
+    else:
+        update.append("theta = theta - LR * (grad / avg)")
+        maths += ["θ ← θ - γ g / d"]
+    return _Rule(tuple(constants), tuple(state), tuple(update), tuple(maths))
+
+
+def _adam(h: dict) -> _Rule:
+    amsgrad = h["amsgrad"]
+    constants = (
+        f"BETA1 = {_f(h['beta1'])}  # β₁: smoothing of the gradient",
+        f"BETA2 = {_f(h['beta2'])}  # β₂: smoothing of its square",
+        f"EPS = {_f(h['eps'])}  # ε: keeps the division finite",
+    )
+    state = [
+        "avg_grad = np.zeros(2)  # m, a running average of g",
+        "avg_sq = np.zeros(2)  # v, a running average of g²",
+    ]
+    update = [
+        "avg_grad = avg_grad + (grad - avg_grad) * (1 - BETA1)",
+        "avg_sq = BETA2 * avg_sq + (1 - BETA2) * grad * grad",
+    ]
+    maths = ["m ← β₁ m + (1 - β₁) g,  v ← β₂ v + (1 - β₂) g²"]
+    largest = "avg_sq"
+    if amsgrad:
+        state.append("max_sq = np.zeros(2)  # the largest v seen so far (amsgrad)")
+        update.append("max_sq = np.maximum(max_sq, avg_sq)")
+        maths.append("amsgrad: use v_max = max(v_max, v) in place of v")
+        largest = "max_sq"
+    update += [
+        "step_size = LR / (1 - BETA1**step)",
+        f"denom = np.sqrt({largest}) / np.sqrt(1 - BETA2**step) + EPS",
+        "theta = theta - step_size * (avg_grad / denom)",
+    ]
+    maths += [
+        "θ ← θ - γ m̂ / (√v̂ + ε),  m̂ = m / (1 - β₁ᵗ),  v̂ = v / (1 - β₂ᵗ)",
+        "(evaluated as torch does: γ/(1 - β₁ᵗ) · m / (√v / √(1 - β₂ᵗ) + ε))",
+    ]
+    return _Rule(constants, tuple(state), tuple(update), tuple(maths))
+
+
+_RULES = {
+    "gd": _gd,
+    "momentum": _momentum,
+    "nesterov": _nesterov,
+    "adagrad": _adagrad,
+    "rmsprop": _rmsprop,
+    "adam": _adam,
+}
+
+
+def _data_lines(source: DataSource) -> list[str]:
+    """Lines that set x and y (and N) exactly as gdviz had them."""
+    if source.kind == "generate":
+        return _generated_lines(source)
+    name = PurePath(source.filename).name
+    if source.kind == "sample":
+        return [
+            f"# The points: gdviz's sample file {name!r}, which must sit beside this script.",
+            f"data = pd.read_csv({_s(name)})",
+            f"x = data[{_s(source.x)}].to_numpy(dtype=float)",
+            f"y = data[{_s(source.y)}].to_numpy(dtype=float)",
+            "N = len(x)",
+        ]
+    options = 'sep=None, engine="python", skipinitialspace=True'
+    if source.header:
+        x, y = _s(source.x), _s(source.y)
+        lines = [
+            f"# The points: your file {name!r}; put it in the same folder as this script.",
+            f"data = pd.read_csv({_s(name)}, {options})  # sniffs , ; or tab",
+        ]
+    else:
+        x, y = (str(int(_COLUMN.fullmatch(c).group(1)) - 1) for c in (source.x, source.y))
+        lines = [
+            f"# The points: your file {name!r} (no header row: columns by position, from 0);",
+            "# put it in the same folder as this script.",
+            f"data = pd.read_csv({_s(name)}, {options}, header=None)",
+        ]
+    return [
+        *lines,
+        f"data = data[[{x}, {y}]].dropna()  # gdviz skips rows missing x or y, too",
+        f"x = data[{x}].to_numpy(dtype=float)",
+        f"y = data[{y}].to_numpy(dtype=float)",
+        "N = len(x)",
+    ]
+
+
+def _generated_lines(s: DataSource) -> list[str]:
+    lines = [
+        "# The points: drawn again exactly as gdviz drew them (same generator, same order).",
+        f"rng = np.random.default_rng({int(s.seed)})",
+        f"x = rng.uniform({_f(s.x_min)}, {_f(s.x_max)}, {s.n})  # x_i ~ Uniform(x_min, x_max)",
+        f"e = rng.standard_normal({s.n})  # e_i ~ N(0, 1)",
+        f"y = {_f(s.slope)} * x + {_f(s.intercept)} + {_f(s.noise)} * e"
+        "  # y = slope·x + intercept + noise·e",
+    ]
+    n_out = math.floor(s.outliers * s.n + 0.5)
+    if n_out:
+        shift = 10.0 * s.noise + 5.0 * abs(s.slope) * (s.x_max - s.x_min)
+        lines += [
+            f"# Outliers: {n_out} points chosen at random moved up or down by {_f(shift or 1.0)}.",
+            f"chosen = rng.choice({s.n}, size={n_out}, replace=False)",
+            f"signs = rng.choice(np.array([-1.0, 1.0]), size={n_out})",
+            f"y[chosen] += signs * {_f(shift or 1.0)}",
+        ]
+    return [*lines, "N = len(x)"]
+
+
+def _batch_size(settings: Settings, source: DataSource) -> int | None:
+    """The mini-batch size, or None when every step uses all points (as gdviz decides)."""
+    if settings.batch <= 0:
+        return None
+    n = source.count()
+    if n is None:
+        raise GdvizError("With mini-batches the script needs the number of points.")
+    return settings.batch if settings.batch < n else None
+
+
+def _header(settings: Settings, source: DataSource, batch: int | None) -> list[str]:
+    title = OPTIMIZERS[settings.optimizer].title
+    data = {"sample": "a gdviz sample file", "upload": "your own file", "generate": "generated"}
+    how = "mini-batches of " + str(batch) if batch else "all points each step"
+    scaled = ", x standardised" if settings.scale else ""
+    return [
+        '"""Fit a line y = m*x + b by gradient descent: one gdviz run, redone with numpy.',
+        "",
+        f"Settings: {title}, {settings.loss} loss, learning rate {_f(settings.lr)}, "
+        f"{settings.steps} steps,",
+        f"{how}{scaled}; points: {data[source.kind]}. Run it with `python <this file>`.",
+        "It prints the final line and loss: gdviz's numbers, to rounding (gdviz adds up the",
+        "squared errors in another order).",
+        '"""',
+        "",
+    ]
+
+
+def numpy_script(settings: Settings, data_source: DataSource) -> str:
+    """A standalone Python script (numpy; pandas to read a CSV) that redoes this line-fit run.
+
+    Only the code the run needs is written: its loss, its optimizer's rule (as a comment and
+    as code, in torch's form as in gdviz.optimizers), full batch or mini-batches (a fresh
+    `default_rng(seed)` permutation each epoch, consecutive chunks), and standardised x when
+    `settings.scale`. It runs `settings.steps` updates, stopping early with a printed line when
+    the loss overflows or grows past 1e6 × max(|start loss|, 1), as gdviz does. It ends by
+    printing lines starting "steps = ", "m = ", "b = ", "loss = ", "points = " and
+    "checksum = " (sum of x·1.0001 + y, to check the points are the same).
+
+    Raises:
+        GdvizError: an unknown optimizer or loss, or mini-batches from a file of unknown size.
+    """
+    if settings.optimizer not in _RULES:
+        raise GdvizError(f"Unknown optimizer {settings.optimizer!r}.")
+    if settings.loss not in _LOSS_LINES:
+        raise GdvizError(f"Unknown loss {settings.loss!r}.")
+    batch = _batch_size(settings, data_source)
+    rule = _RULES[settings.optimizer](settings.hyperparameters())
+    x_run = "z" if settings.scale else "x"
+    loss, psi = settings.loss, _PSI[settings.loss]
+    scale = "-N * " if loss == "sse" else "-"
+
+    lines = _header(settings, data_source, batch)
+    lines.append("import numpy as np")
+    if data_source.kind != "generate":
+        lines.append("import pandas as pd")
+    lines += ["", *_data_lines(data_source), ""]
+
+    lines += [
+        "# The settings of the run.",
+        f"LR = {_f(settings.lr)}  # the learning rate γ",
+        f"STEPS = {settings.steps}  # the number of updates",
+        f"M0, B0 = {_f(settings.m0)}, {_f(settings.b0)}  # the starting line",
+    ]
+    if loss == "huber":
+        lines.append(f"DELTA = {_f(settings.delta)}  # δ: where the loss turns from r²/2 to linear")
+    if batch:
+        lines.append(f"BATCH = {batch}  # points per mini-batch")
+    lines += [*rule.constants, ""]
+
+    if settings.scale:
+        lines += [
+            "# Standardise x: z = (x - mean)/std (population std), so the loss bowl is round.",
+            "# The descent runs on the line y = m_z·z + b_z; it is mapped back to x at the end.",
+            "mean = x.mean()",
+            "std = np.sqrt(np.mean((x - mean) ** 2))",
+            "z = (x - mean) / std",
+            "",
+        ]
+
+    lines += [
+        "",
+        "def loss(theta, x, y):",
+        f'    """{_LOSS_DOCS[loss]}"""',
+        "    m, b = theta",
+        "    r = y - (m * x + b)",
+        *(f"    {line}" for line in _LOSS_LINES[loss]),
+        "",
+        "",
+        "def gradient(theta, x, y):",
+        f'    """∂L/∂m and ∂L/∂b over the points given, with {psi[1]}:',
+        f"    ∂L/∂m = {scale}mean(ψ(r)·x),  ∂L/∂b = {scale}mean(ψ(r)).",
+        '    """',
+        "    m, b = theta",
+        "    r = y - (m * x + b)",
+        f"    psi = {psi[0]}",
+        f"    return np.array([{scale}np.mean(psi * x), {scale}np.mean(psi)])",
+        "",
+        "",
+        'np.seterr(all="ignore")  # a diverging run overflows: that is caught below',
+    ]
+    if settings.scale:
+        lines.append("theta = np.array([M0 * std, B0 + M0 * mean])  # the start, in z units")
+    else:
+        lines.append("theta = np.array([M0, B0])  # the parameters (m, b)")
+    lines += [
+        *rule.state,
+        f"current = loss(theta, {x_run}, y)",
+        f"LIMIT = {_g(EXPLOSION_FACTOR)} * max(abs(current), 1.0)  # past this, it has diverged",
+        "steps_taken = 0",
+    ]
+    if batch:
+        lines += [
+            f"rng = np.random.default_rng({int(settings.seed)})  # the batches' own generator",
+            "batches_per_epoch = (N + BATCH - 1) // BATCH  # the last batch may be smaller",
+        ]
+    lines += ["", "for step in range(1, STEPS + 1):"]
+    if batch:
+        lines += [
+            "    k = (step - 1) % batches_per_epoch",
+            "    if k == 0:",
+            "        order = rng.permutation(N)  # a new epoch: the points in a fresh random order",
+            "    batch = order[k * BATCH : (k + 1) * BATCH]  # the next chunk of that order",
+            f"    grad = gradient(theta, {x_run}[batch], y[batch])  # a mini-batch estimate",
+        ]
+    else:
+        lines.append(f"    grad = gradient(theta, {x_run}, y)  # over all points")
+    lines += [
+        "    previous = theta, current",
+        *(f"    # {m}" for m in rule.maths),
+        *(f"    {u}" for u in rule.update),
+        f"    current = loss(theta, {x_run}, y)  # always over all points",
+        "    if not np.isfinite(current):",
+        "        theta, current = previous",
+        '        print(f"Diverged at step {step}: the loss overflowed; kept step {step - 1}.")',
+        "        break",
+        "    steps_taken = step",
+        "    if abs(current) > LIMIT:",
+        '        print(f"Diverged at step {step}: the loss grew to {current:.3g}, over 1e6 times '
+        'its start.")',
+        "        break",
+        "",
+    ]
+    if settings.scale:
+        lines.append("m, b = theta[0] / std, theta[1] - theta[0] * mean / std  # back to x units")
+    else:
+        lines.append("m, b = theta")
+    lines += [
+        'print("steps =", steps_taken)',
+        'print("m =", float(m))',
+        'print("b =", float(b))',
+        'print("loss =", float(current))',
+        'print("points =", N)',
+        'print("checksum =", float(np.sum(x * 1.0001 + y)))',
+    ]
+    return "\n".join(lines) + "\n"
