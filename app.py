@@ -387,22 +387,25 @@ def slow_hint(run: LineFitRun) -> None:
 
 
 def step_numbers(run: LineFitRun, step: int) -> None:
+    """The numbers of the step on screen, exact to 10 significant digits."""
     t = run.trajectory
     m, b = run.lines[step]
     g = t.grad[step]
-    cols = st.columns(7)
     grad_names = ("∂L/∂m_z", "∂L/∂b_z") if run.scaling else ("∂L/∂m", "∂L/∂b")
-    cols[0].metric("Step", f"{step:,} / {t.steps:,}")
-    cols[1].metric("m (slope)", f"{m:.10g}")
-    cols[2].metric("b (intercept)", f"{b:.10g}")
-    cols[3].metric("Loss", f"{t.loss[step]:.10g}")
-    cols[4].metric(grad_names[0], f"{g[0]:.6g}")
-    cols[5].metric(grad_names[1], f"{g[1]:.6g}")
-    cols[6].metric(
+    first = st.columns(4)
+    first[0].metric("Step", f"{step:,} / {t.steps:,}")
+    first[1].metric("Loss", f"{t.loss[step]:.10g}")
+    first[2].metric(
         "Gap closed",
         f"{run.gap_closed(step):.1f}%",
         help="How much of the start's distance to the least-squares optimum is gone.",
     )
+    first[3].metric("Gradient length", f"{t.grad_norm[step]:.6g}")
+    second = st.columns(4)
+    second[0].metric("m (slope)", f"{m:.10g}")
+    second[1].metric("b (intercept)", f"{b:.10g}")
+    second[2].metric(grad_names[0], f"{g[0]:.6g}")
+    second[3].metric(grad_names[1], f"{g[1]:.6g}")
 
 
 def explain_step(run: LineFitRun, step: int) -> None:

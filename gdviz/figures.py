@@ -34,7 +34,7 @@ BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, GREY = (
     "#56B4E9",
     "#555555",
 )
-SPEEDS = {"slow": 160, "normal": 60, "fast": 20}  # milliseconds per frame
+SPEEDS = {"slow": 150, "normal": 40, "fast": 16}  # milliseconds per frame: 7, 25, 60 fps
 MAX_SCATTER = 2000  # points drawn; the engine always uses all of them
 MAX_RESIDUALS = 200
 DESCENT_META = "gdviz-descent"
@@ -128,11 +128,11 @@ def _domain(col: int) -> list[float]:
     return [start, start + width]
 
 
-def _axis(title: str, col: int, value_range, anchor: str) -> dict:
+def _axis(title: str, col: int, value_range, anchor: str, *, vertical: bool = False) -> dict:
     return {
         "title": {"text": title},
         "range": [float(v) for v in value_range],
-        "domain": _domain(col),
+        "domain": [0.0, 1.0] if vertical else _domain(col),
         "anchor": anchor,
         "zeroline": False,
     }
@@ -366,25 +366,31 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
         if positive_loss.size
         else [-1.0, 1.0]
     )
-    y_all = np.concatenate((ys, m_opt * x_ends + b_opt))
+    # The y range holds the points, the least-squares line and the lines at the start and the
+    # end (not a diverged end, which would squash everything else), so the fitted line is in
+    # view where the run begins and where it stops.
+    ends = [run.lines[0]] + ([run.lines[-1]] if t.status != "diverged" else [])
+    y_all = np.concatenate([ys, m_opt * x_ends + b_opt] + [m * x_ends + b for m, b in ends])
     drawn = f" ({xs.size:,} of {pts.n:,} drawn)" if xs.size < pts.n else ""
     layout = {
         "meta": DESCENT_META,
-        "height": 480,
-        "margin": {"l": 60, "r": 20, "t": 50, "b": 150},
+        "height": 560,
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 180},
         "showlegend": True,
-        "legend": {"orientation": "h", "y": -0.34, "x": 0.0},
+        "legend": {"orientation": "h", "y": -0.44, "yanchor": "top", "x": 0.0},
         "uirevision": "gdviz",
         "hovermode": "closest",
         "xaxis": _axis(x_name, 1, _padded(*x_ends), "y"),
-        "yaxis": _axis(y_name, 1, _padded(float(y_all.min()), float(y_all.max())), "x"),
+        "yaxis": _axis(
+            y_name, 1, _padded(float(y_all.min()), float(y_all.max())), "x", vertical=True
+        ),
         "xaxis2": _axis("step", 2, (-0.02 * t.steps - 0.5, 1.02 * t.steps + 0.5), "y2"),
         "yaxis2": {
-            **_axis(f"loss ({escape(run.settings.loss)})", 2, linear_range, "x2"),
+            **_axis(f"loss ({escape(run.settings.loss)})", 2, linear_range, "x2", vertical=True),
             "type": "linear",
         },
         "xaxis3": _axis(p0_label, 3, grid.window[0], "y3"),
-        "yaxis3": _axis(p1_label, 3, grid.window[1], "x3"),
+        "yaxis3": _axis(p1_label, 3, grid.window[1], "x3", vertical=True),
         "annotations": [
             _title("The line over the points" + drawn, 1),
             _title("Loss per step", 2),
@@ -501,7 +507,11 @@ def _slider(run: LineFitRun, k0: int) -> dict:
         "y": -0.13,
         "yanchor": "top",
         "pad": {"t": 36, "b": 0},
-        "currentvalue": {"prefix": "step ", "visible": True, "font": {"size": 14}},
+        "currentvalue": {
+            "prefix": "step ",
+            "visible": True,
+            "font": {"size": 14, "color": "#31333F"},
+        },
         # 200 tick labels would overlap: hide them; the current value shows the numbers.
         "font": {"color": "rgba(0,0,0,0)", "size": 1},
         "ticklen": 0,
@@ -636,37 +646,51 @@ def standalone_html(descent: dict, surface: dict, title: str) -> str:
 
 
 # Moves the 3-D marker with the 2-D animation, and keeps the 3-D camera across redraws.
-# Static text (no user data); it finds the two figures by their layout.meta. 3-D redraws are
-# slow in software WebGL, so it never queues more than one: the latest frame wins.
+# Static text (no user data); it finds the two figures by their layout.meta. A 3-D frame needs
+# a full WebGL redraw (about 230 ms with software rendering, a few ms on a GPU), which blocks
+# the page, so the 3-D view follows at the rate the machine affords: after a redraw that took
+# c ms it waits 9c ms, keeping 3-D redraws under a tenth of the time and the 2-D views at
+# their frame rate. When an animation or a slider move ends, the 3-D view catches up at once.
 SYNC_SCRIPT = """
 <script>
 (function () {
   if (window.__gdvizSync) { return; }
   window.__gdvizSync = true;
-  var busy = false, pending = null, cameraKey = "gdviz-camera";
+  var busy = false, pending = null, timer = null, cost = 0, lastEnd = 0, latest = null;
+  var cameraKey = "gdviz-camera";
   function graphs(meta) {
     return Array.prototype.filter.call(document.querySelectorAll(".js-plotly-plot"),
       function (gd) { return gd.layout && gd.layout.meta === meta; });
   }
-  function moveSurface(name) {
-    var surfaces = graphs("__SURFACE__");
-    if (!surfaces.length || !window.Plotly) { return; }
-    if (busy) { pending = name; return; }
+  function flush() {
+    if (pending === null || busy || !window.Plotly) { return; }
+    var name = pending, start = performance.now();
+    pending = null;
     busy = true;
     var done = function () {
       busy = false;
-      if (pending !== null) { var next = pending; pending = null; moveSurface(next); }
+      lastEnd = performance.now();
+      cost = lastEnd - start;
+      if (pending !== null) { request(pending, false); }
     };
-    Promise.all(surfaces.map(function (gd) {
+    Promise.all(graphs("__SURFACE__").map(function (gd) {
       return window.Plotly.animate(gd, [name], {mode: "immediate",
         frame: {duration: 0, redraw: true}, transition: {duration: 0}});
     })).then(done, done);
+  }
+  function request(name, now) {
+    pending = name;
+    if (busy) { return; }
+    var wait = now ? 0 : lastEnd + 9 * cost - performance.now();
+    if (wait <= 0) { if (timer) { clearTimeout(timer); timer = null; } flush(); return; }
+    if (!timer) { timer = setTimeout(function () { timer = null; flush(); }, wait); }
   }
   function hook() {
     graphs("__DESCENT__").forEach(function (gd) {
       if (gd.__gdvizHooked) { return; }
       gd.__gdvizHooked = true;
-      gd.on("plotly_animatingframe", function (ev) { moveSurface(ev.name); });
+      gd.on("plotly_animatingframe", function (ev) { latest = ev.name; request(ev.name, false); });
+      gd.on("plotly_animated", function () { if (latest !== null) { request(latest, true); } });
     });
     graphs("__SURFACE__").forEach(function (gd) {
       if (gd.__gdvizHooked) { return; }
