@@ -108,10 +108,13 @@ def stability_limit(curv: Curvature, optimizer: Optimizer) -> float | None:
     return 2.0 * (1.0 + mu) / curv.lam_max
 
 
-def suggest_learning_rate(objective: Objective, optimizer: Optimizer) -> float:
+def suggest_learning_rate(objective: Objective, optimizer: Optimizer) -> float | None:
     """A learning rate to try after a divergence: half the stability limit where it is known,
-    else a tenth of the one that failed."""
+    else a tenth of the one that failed; None when no learning rate can converge (a quadratic
+    with a negative curvature, such as the saddle, has no minimum to reach)."""
     curv = curvature(objective)
+    if curv is not None and curv.lam_min < 0:
+        return None
     limit = stability_limit(curv, optimizer) if curv is not None else None
     if limit is not None and limit < optimizer.lr:
         return _round_down(0.5 * limit)

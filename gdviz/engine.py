@@ -113,15 +113,18 @@ class _Batches:
 
 
 def _batches_for(objective: Objective, batch_size: int | None, seed: int) -> _Batches | None:
-    n = getattr(objective, "n", None)
-    if batch_size is None or (n is not None and batch_size >= n):
+    if batch_size is None:
         return None
-    if n is None or not hasattr(objective, "batch_gradient"):
-        raise GdvizError("Mini-batches need data points; this objective has none.")
+    # Checked before comparing with N, so a bad size is an error whatever N is.
     if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
         raise GdvizError(f"The batch size must be a whole number, not {batch_size!r}.")
     if batch_size < 1:
         raise GdvizError(f"The batch size must be at least 1, not {batch_size}.")
+    n = getattr(objective, "n", None)
+    if n is not None and batch_size >= n:
+        return None
+    if n is None or not hasattr(objective, "batch_gradient"):
+        raise GdvizError("Mini-batches need data points; this objective has none.")
     return _Batches(n, int(batch_size), np.random.default_rng(seed))
 
 
@@ -226,7 +229,8 @@ def run(
                 limit = EXPLOSION_FACTOR * max(abs(s.loss), 1.0)
             elif abs(s.loss) > limit:
                 status, diverged_at = "diverged", s.index
-                reason = f"grew to {s.loss:.3g}, over {EXPLOSION_FACTOR:.0e} times its start"
+                grew = "grew" if s.loss > 0 else "fell (the function has no lower bound here)"
+                reason = f"{grew} to {s.loss:.3g}, over {EXPLOSION_FACTOR:.0e} times its start"
                 break
             if s.grad_norm <= tol and tol > 0:
                 status = "converged"
@@ -264,9 +268,12 @@ def _describe(status, loss, grad_norm, steps, tol, diverged_at, reason, optimize
             f"tolerance {tol:.3g}. Loss {loss[-1]:.6g}."
         )
     if status == "diverged":
+        head = f"Diverged at step {diverged_at:,}: the loss {reason}."
+        if suggested is None:
+            return head + " No learning rate converges here: the function has no minimum."
         return (
-            f"Diverged at step {diverged_at:,}: the loss {reason}. The learning rate "
-            f"{optimizer.lr:.3g} is too large for {optimizer.name} here; try {suggested:.2g}."
+            f"{head} The learning rate {optimizer.lr:.3g} is too large for {optimizer.name} "
+            f"here; try {suggested:.2g}."
         )
     return (
         f"Ran all {steps:,} steps: loss {loss[-1]:.6g}, the gradient's length is "

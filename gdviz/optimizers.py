@@ -381,7 +381,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Nesterov momentum",
             nesterov,
             1e-3,
-            (_MOMENTUM,),
+            # Nesterov needs μ > 0 (torch rejects μ = 0), so its control starts above 0.
+            (Hyperparameter("momentum", 0.9, 0.01, 0.999, _MOMENTUM.help),),
             "b ← μ·b + g;  θ ← θ − γ·(g + μ·b): momentum that looks ahead.",
         ),
         OptimizerSpec(

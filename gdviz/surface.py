@@ -53,7 +53,8 @@ def frame_window(
         centre, half = 0.5 * (a + b), 0.5 * (b - a) * (1.0 + 2.0 * margin)
         # A floor relative to the size of the values keeps tiny spans visible at large offsets.
         half = max(half, min_half_width * max(1e-3 * abs(centre), 1e-9), min_half_width * 1e-9)
-        out.append((centre - half, centre + half))
+        # centre ± half can round one ulp inside the extremes (margin 0): never cut them off.
+        out.append((min(centre - half, a), max(centre + half, b)))
     return out[0], out[1]
 
 
