@@ -23,6 +23,7 @@ from gdviz.data import Points, load_csv
 from gdviz.engine import EXPLOSION_FACTOR
 from gdviz.errors import GdvizError
 from gdviz.experiment import LineFitRun
+from gdviz.objectives import QUADRATIC_LOSSES
 from gdviz.optimizers import OPTIMIZERS
 from gdviz.samples import SAMPLES
 from gdviz.settings import GENERATE, UPLOAD, Settings
@@ -161,8 +162,8 @@ class DataSource:
     def count(self) -> int | None:
         """The number of points, reading a sample's file when it was not given."""
         if self.n is None and self.kind == "sample":
-            s = next(s for s in SAMPLES.values() if s.filename == self.filename)
-            return load_csv(s.path, x=self.x, y=self.y).n
+            s = next((s for s in SAMPLES.values() if s.filename == self.filename), None)
+            return None if s is None else load_csv(s.path, x=self.x, y=self.y).n
         return self.n
 
 
@@ -192,7 +193,7 @@ _LOSS_LINES = {
 _PSI = {
     "mse": ("2 * r", "ψ(r) = 2r"),
     "sse": ("2 * r", "ψ(r) = 2r"),
-    "mae": ("np.sign(r)", "ψ(r) = sign(r), with sign(0) = 0"),
+    "mae": ("np.sign(r)", "ψ(r) = sign(r) (0 at r = 0)"),
     "huber": ("np.clip(r, -DELTA, DELTA)", "ψ(r) = r clipped to [-δ, δ]"),
 }
 
@@ -242,7 +243,7 @@ def _momentum(h: dict) -> _Rule:
         maths = ("v ← μ v + g", "θ ← θ - γ v")
     return _Rule(
         tuple(constants),
-        ("velocity = np.zeros(2)  # v, the running sum of past gradients (torch's buffer)",),
+        ("velocity = np.zeros(2)  # v, a decaying sum of past gradients (torch's buffer)",),
         (velocity, "theta = theta - LR * velocity"),
         (*maths, "(torch's convention: the learning rate multiplies v)"),
     )
@@ -251,7 +252,7 @@ def _momentum(h: dict) -> _Rule:
 def _nesterov(h: dict) -> _Rule:
     return _Rule(
         (f"MOMENTUM = {_f(h['momentum'])}  # μ: how much of the last step to keep",),
-        ("velocity = np.zeros(2)  # v, the running sum of past gradients (torch's buffer)",),
+        ("velocity = np.zeros(2)  # v, a decaying sum of past gradients (torch's buffer)",),
         (
             "velocity = MOMENTUM * velocity + grad",
             "theta = theta - LR * (grad + MOMENTUM * velocity)",
@@ -320,7 +321,7 @@ def _adam(h: dict) -> _Rule:
         f"EPS = {_f(h['eps'])}  # ε: keeps the division finite",
     )
     state = [
-        "avg_grad = np.zeros(2)  # m, a running average of g",
+        "avg_grad = np.zeros(2)  # m in the formulas (not the slope): a running average of g",
         "avg_sq = np.zeros(2)  # v, a running average of g²",
     ]
     update = [
@@ -369,23 +370,28 @@ def _data_lines(source: DataSource) -> list[str]:
             f"y = data[{_s(source.y)}].to_numpy(dtype=float)",
             "N = len(x)",
         ]
-    options = 'sep=None, engine="python", skipinitialspace=True'
     if source.header:
         x, y = _s(source.x), _s(source.y)
-        lines = [
-            f"# The points: your file {name!r}; put it in the same folder as this script.",
-            f"data = pd.read_csv({_s(name)}, {options})  # sniffs , ; or tab",
-        ]
+        where = [f"# The points: your file {name!r}; put it in the same folder as this script."]
+        no_header = []
     else:
         x, y = (str(int(_COLUMN.fullmatch(c).group(1)) - 1) for c in (source.x, source.y))
-        lines = [
-            f"# The points: your file {name!r} (no header row: columns by position, from 0);",
+        where = [
+            f"# The points: your file {name!r}, which has no header row;",
             "# put it in the same folder as this script.",
-            f"data = pd.read_csv({_s(name)}, {options}, header=None)",
         ]
+        no_header = ["    header=None,  # no header: columns are numbered from 0"]
     return [
-        *lines,
-        f"data = data[[{x}, {y}]].dropna()  # gdviz skips rows missing x or y, too",
+        *where,
+        "data = pd.read_csv(",
+        f"    {_s(name)},",
+        "    sep=None,  # sniff the delimiter (, ; or tab), as gdviz does",
+        '    engine="python",',
+        "    skipinitialspace=True,",
+        *no_header,
+        ")",
+        "# gdviz skips rows where x or y is missing, too.",
+        f"data = data[[{x}, {y}]].dropna()",
         f"x = data[{x}].to_numpy(dtype=float)",
         f"y = data[{y}].to_numpy(dtype=float)",
         "N = len(x)",
@@ -426,16 +432,22 @@ def _batch_size(settings: Settings, source: DataSource) -> int | None:
 def _header(settings: Settings, source: DataSource, batch: int | None) -> list[str]:
     title = OPTIMIZERS[settings.optimizer].title
     data = {"sample": "a gdviz sample file", "upload": "your own file", "generate": "generated"}
-    how = "mini-batches of " + str(batch) if batch else "all points each step"
+    how = f"mini-batches of {batch}" if batch else "all points each step"
     scaled = ", x standardised" if settings.scale else ""
+    if settings.loss in QUADRATIC_LOSSES:
+        agree = [
+            "It prints the final line and loss: gdviz's numbers to rounding (gdviz adds up the",
+            "squared errors in another order; an optimizer that never settles can amplify that).",
+        ]
+    else:
+        agree = ["It prints the final line and loss: the same numbers as gdviz, to the last digit."]
     return [
         '"""Fit a line y = m*x + b by gradient descent: one gdviz run, redone with numpy.',
         "",
         f"Settings: {title}, {settings.loss} loss, learning rate {_f(settings.lr)}, "
         f"{settings.steps} steps,",
         f"{how}{scaled}; points: {data[source.kind]}. Run it with `python <this file>`.",
-        "It prints the final line and loss: gdviz's numbers, to rounding (gdviz adds up the",
-        "squared errors in another order).",
+        *agree,
         '"""',
         "",
     ]
@@ -485,7 +497,7 @@ def numpy_script(settings: Settings, data_source: DataSource) -> str:
 
     if settings.scale:
         lines += [
-            "# Standardise x: z = (x - mean)/std (population std), so the loss bowl is round.",
+            "# Standardise x: z = (x - mean)/std (population std) makes the loss bowl rounder.",
             "# The descent runs on the line y = m_z·z + b_z; it is mapped back to x at the end.",
             "mean = x.mean()",
             "std = np.sqrt(np.mean((x - mean) ** 2))",
@@ -541,7 +553,7 @@ def numpy_script(settings: Settings, data_source: DataSource) -> str:
     else:
         lines.append(f"    grad = gradient(theta, {x_run}, y)  # over all points")
     lines += [
-        "    previous = theta, current",
+        "    previous = theta, current  # kept in case this step overflows",
         *(f"    # {m}" for m in rule.maths),
         *(f"    {u}" for u in rule.update),
         f"    current = loss(theta, {x_run}, y)  # always over all points",
@@ -551,8 +563,8 @@ def numpy_script(settings: Settings, data_source: DataSource) -> str:
         "        break",
         "    steps_taken = step",
         "    if abs(current) > LIMIT:",
-        '        print(f"Diverged at step {step}: the loss grew to {current:.3g}, over 1e6 times '
-        'its start.")',
+        '        print(f"Diverged at step {step}: the loss grew to {current:.3g}, over '
+        f'{_g(EXPLOSION_FACTOR)} times its start.")',
         "        break",
         "",
     ]
