@@ -15,6 +15,7 @@ the page wraps the dicts in `PlainFigure`, and the tests validate every spec wit
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 
@@ -40,6 +41,24 @@ MAX_RESIDUALS = 200
 DESCENT_META = "gdviz-descent"
 SURFACE_META = "gdviz-surface"
 _EXACT = ".10g"
+
+
+def typed(values) -> dict:
+    """A numpy array as Plotly's typed-array JSON ({"dtype", "bdata", "shape"}).
+
+    Serialising base64 is several times faster than Plotly writing every float as text, and
+    about 30% smaller; it is what go.Figure itself sends since Plotly 6.
+    """
+    a = np.ascontiguousarray(values, dtype="<f8")
+    spec = {"dtype": "f8", "bdata": base64.b64encode(a.tobytes()).decode("ascii")}
+    if a.ndim > 1:
+        spec["shape"] = ", ".join(str(n) for n in a.shape)
+    return spec
+
+
+def _pack(trace: dict) -> dict:
+    """The trace with every numpy array (the large ones) as a typed array."""
+    return {k: typed(v) if isinstance(v, np.ndarray) else v for k, v in trace.items()}
 
 
 def escape(text: str) -> str:
@@ -175,7 +194,7 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
 
     def add(key: str, col: int, trace: dict) -> None:
         index[key] = len(data)
-        data.append({**trace, "xaxis": on[col][0], "yaxis": on[col][1]})
+        data.append(_pack({**trace, "xaxis": on[col][0], "yaxis": on[col][1]}))
 
     add(
         "points",
@@ -610,6 +629,7 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
             "uirevision": "gdviz-surface",
         },
     }
+    data = [_pack(trace) for trace in data]
     marker = len(data) - 1
     frames = [
         {
