@@ -19,11 +19,14 @@ import base64
 import html
 import math
 
+import contourpy
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.colors import sample_colorscale
 
 from gdviz.experiment import LineFitRun
+from gdviz.surface import Grid
 
 # Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, GREY = (
@@ -177,6 +180,52 @@ def _marker(color: str, size: int = 11) -> dict:
     return {"color": color, "size": size, "line": {"color": "white", "width": 1}}
 
 
+CONTOUR_LEVELS = 14
+
+
+def contour_lines(grid: Grid, levels: int = CONTOUR_LEVELS) -> list[dict]:
+    """Level curves of the loss as plain scatter lines, one trace per level.
+
+    Plotly's own contour trace vanishes when frames animate with redraw=False (a known
+    plotly.js limitation), and redraw=True would repaint the whole figure every frame; level
+    lines from contourpy (matplotlib's contouring engine) are ordinary scatter traces that stay.
+    The loss above its minimum spans decades, so the levels are spaced geometrically between
+    0.1% and 100% of that range: rings near the optimum show as clearly as the steep walls.
+    """
+    z = grid.z
+    finite = z[np.isfinite(z)]
+    if finite.size == 0:
+        return []
+    low, high = float(finite.min()), float(finite.max())
+    if not high > low:
+        return []
+    values = low + (high - low) * np.geomspace(1e-3, 1.0, levels + 1)[:-1]
+    colours = sample_colorscale("Viridis", list(np.linspace(0.0, 0.9, levels)))
+    generator = contourpy.contour_generator(
+        grid.p0, grid.p1, np.ma.masked_invalid(z), line_type=contourpy.LineType.ChunkCombinedNan
+    )
+    traces = []
+    for i, (value, colour) in enumerate(zip(values, colours, strict=True)):
+        chunks = [c for c in generator.lines(value)[0] if c is not None]
+        if not chunks:
+            continue
+        xy = np.concatenate(chunks)
+        traces.append(
+            {
+                "type": "scatter",
+                "x": xy[:, 0],
+                "y": xy[:, 1],
+                "mode": "lines",
+                "line": {"color": colour, "width": 1.2},
+                "name": "loss contours",
+                "legendgroup": "contours",
+                "showlegend": i == 0,
+                "hovertemplate": f"loss = {value:.6g}<extra></extra>",
+            }
+        )
+    return traces
+
+
 def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict:
     """The three 2-D views with one animation: line over points, loss curve, contour + path."""
     t = run.trajectory
@@ -282,30 +331,8 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
             "hovertemplate": loss_hover,
         },
     )
-    grid = run.grid
-    positive = grid.z[grid.z > 0]
-    floor = float(positive.min()) if positive.size else 1.0
-    add(
-        "contour",
-        3,
-        {
-            "type": "contour",
-            "x": grid.p0,
-            "y": grid.p1,
-            # Loss spans decades across the window: contour its logarithm so the levels near the
-            # optimum are as visible as the steep walls; hover shows the loss itself.
-            "z": np.log10(np.maximum(grid.z, floor)),
-            "customdata": grid.z,
-            "colorscale": "Viridis",
-            "ncontours": 24,
-            "showscale": False,
-            "name": "loss contour",
-            "hovertemplate": (
-                f"{p0_label} = %{{x:.4g}}<br>{p1_label} = %{{y:.4g}}"
-                "<br>loss = %{customdata:.6g}<extra></extra>"
-            ),
-        },
-    )
+    for i, level in enumerate(contour_lines(run.grid)):
+        add(f"contour {i}", 3, level)
     add(
         "path",
         3,
@@ -315,7 +342,7 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
             "y": t.params[:, 1],
             "mode": "lines",
             "name": "descent path",
-            "line": {"color": "white", "width": 2},
+            "line": {"color": "#222222", "width": 2},
             "hoverinfo": "skip",
         },
     )
@@ -408,8 +435,8 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
             **_axis(f"loss ({escape(run.settings.loss)})", 2, linear_range, "x2", vertical=True),
             "type": "linear",
         },
-        "xaxis3": _axis(p0_label, 3, grid.window[0], "y3"),
-        "yaxis3": _axis(p1_label, 3, grid.window[1], "x3", vertical=True),
+        "xaxis3": _axis(p0_label, 3, run.grid.window[0], "y3"),
+        "yaxis3": _axis(p1_label, 3, run.grid.window[1], "x3", vertical=True),
         "annotations": [
             _title("The line over the points" + drawn, 1),
             _title("Loss per step", 2),
@@ -521,8 +548,8 @@ def _slider(run: LineFitRun, k0: int) -> dict:
     }
     return {
         "active": int(np.searchsorted(steps, k0)),
-        "x": 0.36,
-        "len": 0.64,
+        "x": 0.43,
+        "len": 0.57,
         "y": -0.13,
         "yanchor": "top",
         "pad": {"t": 36, "b": 0},
