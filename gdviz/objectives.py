@@ -296,14 +296,19 @@ class TestFunction:
     param_names: tuple[str, str] = ("x", "y")
 
     def value(self, params: np.ndarray) -> float:
-        return float(self.f(float(params[0]), float(params[1])))
+        return self.value_and_gradient(params)[0]
 
     def gradient(self, params: np.ndarray) -> np.ndarray:
-        return np.array(self.df(float(params[0]), float(params[1])), dtype=np.float64)
+        return self.value_and_gradient(params)[1]
 
     def value_and_gradient(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        """f and ∇f on Python floats (fast for two numbers). Python's `**` raises on overflow
+        where numpy would give inf; far from the origin that is a divergence, not an error."""
         x, y = params.tolist()
-        return float(self.f(x, y)), np.array(self.df(x, y), dtype=np.float64)
+        try:
+            return float(self.f(x, y)), np.array(self.df(x, y), dtype=np.float64)
+        except OverflowError:
+            return math.inf, np.array((math.inf, math.inf))
 
     def grid(self, p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
         return np.asarray(self.f(np.asarray(p0, float), np.asarray(p1, float)), dtype=np.float64)

@@ -492,3 +492,13 @@ def test_run_never_raises_and_never_returns_non_finite_values(objective, name, l
     if traj.status == "diverged" and getattr(objective, "name", "") != "saddle":
         assert traj.suggested_lr is not None and 0 < traj.suggested_lr < lr
         assert math.isfinite(traj.suggested_lr)
+
+
+def test_python_float_overflow_in_a_test_function_is_a_divergence_not_a_crash():
+    # Beale's terms are powers of Python floats, whose ** raises OverflowError rather than
+    # returning inf: far from the origin that must read as a divergence.
+    beale = test_function("beale")
+    traj = run(beale, sgd(0.01), (1e6, 1e6), steps=10)
+    assert traj.status == "diverged" and "overflowed" in traj.message
+    with pytest.raises(GdvizError, match="not a finite number"):
+        run(beale, sgd(0.01), (1e80, 1e80), steps=10)
