@@ -369,13 +369,22 @@ def status_banner(run: LineFitRun) -> None:
         st.info(t.message)
 
 
-def slow_hint(run: LineFitRun) -> None:
-    """The classic 'my intercept barely moved': point at standardising x, with numbers."""
+def scaling_hint(run: LineFitRun) -> None:
+    """Point at standardising x where it is the fix: the classic 'my intercept barely moved'
+    (gd crawling on a narrow valley), or a divergence that standardising alone would cure."""
     stab = run.stability
-    if stab is None or run.scaling is not None or stab.condition_number < 100:
+    if stab is None or stab.verdict is None or run.scaling is not None:
+        return  # the meter's numbers hold for plain gradient descent on raw x only
+    lr = run.settings.lr
+    if run.trajectory.status == "diverged":
+        if lr < stab.standardized_lr_max:
+            st.info(
+                f"Or **standardise x** (under Model): the largest stable learning rate becomes "
+                f"{stab.standardized_lr_max:.3g} instead of {stab.lr_max:.3g}, so γ = {lr:g} "
+                "would converge."
+            )
         return
-    verdict = stab.verdict
-    if run.trajectory.status == "diverged" or (verdict and verdict.kind == "slow"):
+    if stab.verdict.kind == "slow" and stab.condition_number >= 100:
         st.warning(
             f"x is unscaled: the loss surface is a narrow valley (condition number "
             f"{stab.condition_number:,.3g}), so any learning rate small enough for the slope is "
@@ -542,7 +551,7 @@ def main() -> None:
     optimizer_controls(run, points)
 
     status_banner(run)
-    slow_hint(run)
+    scaling_hint(run)
     if settings.step not in run.frame_steps:
         st.session_state["step"] = run.snap(settings.step)
     step = st.select_slider(

@@ -183,7 +183,7 @@ def _marker(color: str, size: int = 11) -> dict:
 CONTOUR_LEVELS = 14
 
 
-def contour_lines(grid: Grid, levels: int = CONTOUR_LEVELS) -> list[dict]:
+def contour_lines(grid: Grid, levels: int | np.ndarray = CONTOUR_LEVELS) -> list[dict]:
     """Level curves of the loss as plain scatter lines, one trace per level.
 
     Plotly's own contour trace vanishes when frames animate with redraw=False (a known
@@ -191,6 +191,7 @@ def contour_lines(grid: Grid, levels: int = CONTOUR_LEVELS) -> list[dict]:
     lines from contourpy (matplotlib's contouring engine) are ordinary scatter traces that stay.
     The loss above its minimum spans decades, so the levels are spaced geometrically between
     0.1% and 100% of that range: rings near the optimum show as clearly as the steep walls.
+    `levels` is their number, or (as in matplotlib's contour) the values to draw, lowest first.
     """
     z = grid.z
     finite = z[np.isfinite(z)]
@@ -199,8 +200,11 @@ def contour_lines(grid: Grid, levels: int = CONTOUR_LEVELS) -> list[dict]:
     low, high = float(finite.min()), float(finite.max())
     if not high > low:
         return []
-    values = low + (high - low) * np.geomspace(1e-3, 1.0, levels + 1)[:-1]
-    colours = sample_colorscale("Viridis", list(np.linspace(0.0, 0.9, levels)))
+    if isinstance(levels, int):
+        values = low + (high - low) * np.geomspace(1e-3, 1.0, levels + 1)[:-1]
+    else:
+        values = np.asarray(levels, dtype=float)
+    colours = sample_colorscale("Viridis", list(np.linspace(0.0, 0.9, values.size)))
     generator = contourpy.contour_generator(
         grid.p0, grid.p1, np.ma.masked_invalid(z), line_type=contourpy.LineType.ChunkCombinedNan
     )
@@ -648,10 +652,15 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
         "legend": {"orientation": "h", "y": 0.02, "x": 0.0},
         # A constant uirevision keeps the reader's camera when the figure is redrawn.
         "uirevision": "gdviz-surface",
+        # Fixed to the surface's window: a diverging path's far end is clipped, instead of
+        # stretching the axes until the surface is a speck.
         "scene": {
-            "xaxis": {"title": {"text": p0_label}},
-            "yaxis": {"title": {"text": p1_label}},
-            "zaxis": {"title": {"text": f"loss ({escape(run.settings.loss)})"}},
+            "xaxis": {"title": {"text": p0_label}, "range": list(grid.window[0])},
+            "yaxis": {"title": {"text": p1_label}, "range": list(grid.window[1])},
+            "zaxis": {
+                "title": {"text": f"loss ({escape(run.settings.loss)})"},
+                "range": [float(np.nanmin(grid.z)), float(np.nanmax(grid.z))],
+            },
             "camera": {"eye": {"x": 1.5, "y": -1.6, "z": 0.9}},
             "uirevision": "gdviz-surface",
         },
