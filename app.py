@@ -512,8 +512,15 @@ def data_table(points: Points) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def navigation() -> None:
+    """The pages by what they do (Streamlit's own menu would call this one "app")."""
+    st.sidebar.page_link("app.py", label="Fit a line", icon="📉")
+    st.sidebar.page_link("pages/1_Compare_optimizers.py", label="Compare optimizers", icon="🏁")
+
+
 def main() -> None:
     seed_state_from_url()
+    navigation()
     st.title("gdviz: gradient descent, step by step")
     st.caption(
         "Pick data, a loss, an optimizer and a learning rate, then press ▶ Play: the line, the "

@@ -26,6 +26,7 @@ import plotly.io as pio
 from plotly.colors import sample_colorscale
 
 from gdviz.experiment import LineFitRun
+from gdviz.player import player_buttons, step_slider
 from gdviz.surface import Grid
 
 # Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -38,7 +39,6 @@ BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, GREY = (
     "#56B4E9",
     "#555555",
 )
-SPEEDS = {"slow": 150, "normal": 40, "fast": 16}  # milliseconds per frame: 7, 25, 60 fps
 MAX_SCATTER = 2000  # points drawn; the engine always uses all of them
 MAX_RESIDUALS = 200
 DESCENT_META = "gdviz-descent"
@@ -59,7 +59,7 @@ def typed(values) -> dict:
     return spec
 
 
-def _pack(trace: dict) -> dict:
+def pack_arrays(trace: dict) -> dict:
     """The trace with every numpy array (the large ones) as a typed array."""
     return {k: typed(v) if isinstance(v, np.ndarray) else v for k, v in trace.items()}
 
@@ -247,7 +247,7 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
 
     def add(key: str, col: int, trace: dict) -> None:
         index[key] = len(data)
-        data.append(_pack({**trace, "xaxis": on[col][0], "yaxis": on[col][1]}))
+        data.append(pack_arrays({**trace, "xaxis": on[col][0], "yaxis": on[col][1]}))
 
     add(
         "points",
@@ -446,8 +446,17 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
             _title("Loss per step", 2),
             _title("Contour of the loss, with the path", 3),
         ],
-        "updatemenus": _animation_menus(log_range, linear_range),
-        "sliders": [_slider(run, k0)],
+        "updatemenus": [*player_buttons(-0.2), _loss_scale_buttons(log_range, linear_range)],
+        "sliders": [
+            step_slider(
+                run.frame_steps.tolist(),
+                [step_label(run, int(k)) for k in run.frame_steps],
+                int(np.searchsorted(run.frame_steps, k0)),
+                x=0.43,
+                length=0.57,
+                y=-0.13,
+            )
+        ],
     }
     moving = [index[k] for k in ("line", "loss marker", "arrow", "current")]
     if residuals:
@@ -471,105 +480,25 @@ def _frame(run, k, moving, x_ends, xs, ys, residuals) -> dict:
     return {"name": str(k), "data": data, "traces": moving}
 
 
-def _animation_menus(log_range, linear_range) -> list[dict]:
-    def play(speed: str) -> list:
-        return [
-            None,
-            {
-                "frame": {"duration": SPEEDS[speed], "redraw": False},
-                "fromcurrent": True,
-                "transition": {"duration": 0},
-                "mode": "immediate",
-            },
-        ]
+def _loss_scale_buttons(log_range, linear_range) -> dict:
+    """linear | log for the loss panel, switched in the browser (a relayout, no rerun)."""
 
-    pause = [
-        [None],
-        {
-            "frame": {"duration": 0, "redraw": False},
-            "mode": "immediate",
-            "transition": {"duration": 0},
-        },
-    ]
-    row = {
+    def scale(kind: str, value_range) -> dict:
+        args = {"yaxis2.type": kind, "yaxis2.range": value_range}
+        return {"label": kind, "method": "relayout", "args": [args]}
+
+    return {
         "type": "buttons",
         "direction": "left",
-        "y": -0.2,
-        "xanchor": "left",
+        "x": _domain(2)[1],
+        "y": 1.0,
+        "xanchor": "right",
         "yanchor": "top",
-        "pad": {"t": 0, "r": 6},
-        "showactive": False,
-    }
-    return [
-        {
-            **row,
-            "x": 0.0,
-            "buttons": [
-                {"label": "▶ Play", "method": "animate", "args": play("normal")},
-                {"label": "❚❚ Pause", "method": "animate", "args": pause},
-            ],
-        },
-        {
-            **row,
-            "x": 0.15,
-            "buttons": [
-                {"label": f"▶ {name}", "method": "animate", "args": play(name)} for name in SPEEDS
-            ],
-        },
-        {
-            "type": "buttons",
-            "direction": "left",
-            "x": _domain(2)[1],
-            "y": 1.0,
-            "xanchor": "right",
-            "yanchor": "top",
-            "pad": {"t": 2, "r": 2},
-            "showactive": True,
-            "active": 0,
-            "font": {"size": 11},
-            "buttons": [
-                {
-                    "label": "linear",
-                    "method": "relayout",
-                    "args": [{"yaxis2.type": "linear", "yaxis2.range": linear_range}],
-                },
-                {
-                    "label": "log",
-                    "method": "relayout",
-                    "args": [{"yaxis2.type": "log", "yaxis2.range": log_range}],
-                },
-            ],
-        },
-    ]
-
-
-def _slider(run: LineFitRun, k0: int) -> dict:
-    steps = run.frame_steps
-    go_to = {
-        "mode": "immediate",
-        "frame": {"duration": 0, "redraw": False},
-        "transition": {"duration": 0},
-    }
-    return {
-        "active": int(np.searchsorted(steps, k0)),
-        "x": 0.43,
-        "len": 0.57,
-        "y": -0.13,
-        "yanchor": "top",
-        "pad": {"t": 36, "b": 0},
-        "currentvalue": {
-            "prefix": "step ",
-            "visible": True,
-            "font": {"size": 14, "color": "#31333F"},
-        },
-        # 200 tick labels would overlap: hide them; the current value shows the numbers.
-        "font": {"color": "rgba(0,0,0,0)", "size": 1},
-        "ticklen": 0,
-        "transition": {"duration": 0},
-        "steps": [
-            {"method": "animate", "label": step_label(run, int(k)), "args": [[str(int(k))], go_to]}
-            for k in steps
-        ],
+        "pad": {"t": 2, "r": 2},
+        "showactive": True,
+        "active": 0,
+        "font": {"size": 11},
+        "buttons": [scale("linear", linear_range), scale("log", log_range)],
     }
 
 
@@ -665,7 +594,7 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
             "uirevision": "gdviz-surface",
         },
     }
-    data = [_pack(trace) for trace in data]
+    data = [pack_arrays(trace) for trace in data]
     marker = len(data) - 1
     frames = [
         {

@@ -110,33 +110,33 @@ def field_specs(dataset_choices: tuple[str, ...]) -> dict[str, Field]:
     }
 
 
-def _quote(text: str) -> str:
+def quote_value(text: str) -> str:
     text = str(text)
     return repr(text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "…")
 
 
-def _parse(name: str, raw: str, spec: Field, default) -> tuple[object, str | None]:
+def parse_value(name: str, raw: str, spec: Field, default) -> tuple[object, str | None]:
     """(value, note): the parsed value, or the default/clamped value and why."""
     if spec.kind == "choice":
         if raw in spec.choices:
             return raw, None
-        return default, f"Ignored {name}={_quote(raw)}: not one of {', '.join(spec.choices)}."
+        return default, f"Ignored {name}={quote_value(raw)}: not one of {', '.join(spec.choices)}."
     if spec.kind == "bool":
         lowered = raw.strip().lower()
         if lowered in ("1", "true", "yes", "on"):
             return True, None
         if lowered in ("0", "false", "no", "off"):
             return False, None
-        return default, f"Ignored {name}={_quote(raw)}: expected 1 or 0."
+        return default, f"Ignored {name}={quote_value(raw)}: expected 1 or 0."
     try:
         number = float(raw)
     except ValueError:
-        return default, f"Ignored {name}={_quote(raw)}: not a number."
+        return default, f"Ignored {name}={quote_value(raw)}: not a number."
     if not math.isfinite(number):
-        return default, f"Ignored {name}={_quote(raw)}: not a finite number."
+        return default, f"Ignored {name}={quote_value(raw)}: not a finite number."
     if spec.kind == "int":
         if number != int(number):
-            return default, f"Ignored {name}={_quote(raw)}: not a whole number."
+            return default, f"Ignored {name}={quote_value(raw)}: not a whole number."
         number = int(number)
     if spec.low is not None and number < spec.low:
         return type(default)(spec.low), f"{name}={raw} is below the minimum {spec.low:g}; used it."
@@ -147,7 +147,7 @@ def _parse(name: str, raw: str, spec: Field, default) -> tuple[object, str | Non
     return number, None
 
 
-def _first(value) -> str:
+def first_value(value) -> str:
     """Query parameters may repeat; the first occurrence wins."""
     if isinstance(value, list | tuple):
         return str(value[0]) if value else ""
@@ -168,7 +168,9 @@ def from_query(
     notes: list[str] = []
     for name, spec in specs.items():
         if name in params:
-            value, note = _parse(name, _first(params[name]), spec, getattr(defaults, name))
+            value, note = parse_value(
+                name, first_value(params[name]), spec, getattr(defaults, name)
+            )
             values[name] = value
             if note:
                 notes.append(note)
@@ -182,7 +184,7 @@ def from_query(
             default = hyperparameter_default(settings.optimizer, name)
         except KeyError:
             continue  # belongs to another optimizer: harmless, ignore
-        value, note = _parse(name, _first(params[name]), spec, default)
+        value, note = parse_value(name, first_value(params[name]), spec, default)
         if note:
             notes.append(note)
         hyper.append((name, value))
@@ -202,7 +204,7 @@ def _reconcile(settings: Settings, notes: list[str]) -> Settings:
     return settings
 
 
-def _format(value) -> str:
+def format_value(value) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, float):
@@ -219,7 +221,7 @@ def to_query(settings: Settings) -> dict[str, str]:
             continue
         if f.name == "delta" and settings.loss != "huber":
             continue
-        out[f.name] = _format(getattr(settings, f.name))
+        out[f.name] = format_value(getattr(settings, f.name))
     for name, value in settings.hyperparameters().items():
-        out[name] = _format(value)
+        out[name] = format_value(value)
     return out

@@ -1,0 +1,235 @@
+"""Several optimizers on one 2-D test function: the fair runs and what they came to.
+
+`compare` runs the engine once per optimizer of a `ComparisonSettings` (the same start, step
+budget and tolerance for each), frames one loss grid around the function's window and every
+path, and sums each run up in words (`RunSummary`) and as a table row (`summary_rows`).
+The settings live in `gdviz.comparison_settings`, the figure in `gdviz.comparison_figure`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdviz.comparison_settings import ComparisonSettings
+from gdviz.engine import Trajectory, run
+from gdviz.errors import GdvizError
+from gdviz.experiment import FRAME_LOSS_FACTOR, frame_steps
+from gdviz.objectives import TestFunction
+from gdviz.optimizers import OPTIMIZERS
+from gdviz.surface import Grid, frame_window, loss_grid
+
+REACH_DISTANCE = 1e-3  # "reached a minimum": within this Euclidean distance of it
+GRID_SIZE = 200  # the loss grid is GRID_SIZE² values; the contour lines follow it
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One optimizer's result, in the terms the page's table uses."""
+
+    optimizer: str
+    title: str
+    lr: float
+    status: str  # converged | max_steps | diverged (the engine's)
+    steps: int  # updates taken (a diverged run: up to its last finite step)
+    final_x: float
+    final_y: float
+    final_loss: float
+    distance: float | None  # from the final point to the nearest minimum (None: no minima)
+    nearest_minimum: tuple[float, float] | None
+    reached_at: int | None  # first step within REACH_DISTANCE of a minimum
+    diverged_at: int | None
+    suggested_lr: float | None
+    kind: str  # how the page shows it: success | warning | error
+    message: str
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    settings: ComparisonSettings
+    function: TestFunction
+    trajectories: tuple[Trajectory, ...]  # in the order of settings.runs
+    summaries: tuple[RunSummary, ...]
+    grid: Grid
+    frame_steps: np.ndarray  # the steps that get an animation frame
+    start_loss: float
+    f_min: float | None  # the lowest value at the known minima; None when there is none
+
+    @property
+    def last_step(self) -> int:
+        return int(self.frame_steps[-1])
+
+    def snap(self, step: int) -> int:
+        """The frame step nearest to `step`."""
+        steps = self.frame_steps
+        i = int(np.clip(np.searchsorted(steps, step), 0, steps.size - 1))
+        if i > 0 and step - steps[i - 1] <= steps[i] - step:
+            i -= 1
+        return int(steps[i])
+
+
+def near_start(loss: np.ndarray, start_loss: float) -> np.ndarray:
+    """Steps whose loss stays within FRAME_LOSS_FACTOR of the start's (in absolute value)."""
+    near = np.abs(loss) <= FRAME_LOSS_FACTOR * max(abs(start_loss), 1.0)
+    near[:1] = True
+    return near
+
+
+def _distances(params: np.ndarray, minima: np.ndarray) -> np.ndarray:
+    """Distance from each row of `params` to the nearest of `minima`."""
+    diff = params[:, None, :] - minima[None, :, :]
+    return np.sqrt(np.min(np.sum(diff * diff, axis=2), axis=1))
+
+
+def _summarise(name: str, t: Trajectory, fn: TestFunction) -> RunSummary:
+    spec = OPTIMIZERS[name]
+    who = f"{spec.title}, γ = {t.lr:g}"
+    x, y = (float(v) for v in t.final_params)
+    distance = nearest = reached = None
+    if fn.minima:
+        minima = np.array(fn.minima, dtype=float)
+        with np.errstate(over="ignore", invalid="ignore"):
+            d = _distances(t.params, minima)
+        distance = float(d[-1])
+        nearest = tuple(float(v) for v in minima[int(np.argmin(np.hypot(*(minima - (x, y)).T)))])
+        hits = np.flatnonzero(d <= REACH_DISTANCE)
+        reached = int(hits[0]) if hits.size else None
+    where = f"({nearest[0]:.4g}, {nearest[1]:.4g})" if nearest else ""
+    if t.status == "diverged":
+        kind = "error"
+        message = (
+            f"{who}: {t.message} The path is drawn up to step {t.steps:,}, its last finite point."
+        )
+    elif reached is not None:
+        kind = "success"
+        stop = (
+            f"it stopped at step {t.steps:,} (gradient length ≤ tolerance)"
+            if t.status == "converged"
+            else f"after all {t.steps:,} steps it is"
+        )
+        message = (
+            f"{who}: came within {REACH_DISTANCE:g} of the minimum {where} at step {reached:,}; "
+            f"{stop} {distance:.3g} away, with loss {t.final_loss:.6g}."
+        )
+    elif t.status == "converged":
+        kind = "success" if not fn.minima else "warning"
+        far = f", {distance:.3g} from the nearest minimum {where}" if fn.minima else ""
+        message = f"{who}: {t.message} It stopped at ({x:.4g}, {y:.4g}){far}."
+    elif fn.minima:
+        kind = "warning"
+        message = (
+            f"{who}: ran all {t.steps:,} steps and is still {distance:.3g} from the nearest "
+            f"minimum {where} (loss {t.final_loss:.6g}). Try a different learning rate or more "
+            "steps."
+        )
+    else:
+        kind = "warning"
+        message = (
+            f"{who}: ran all {t.steps:,} steps, ending at ({x:.4g}, {y:.4g}) with f = "
+            f"{t.final_loss:.6g}. This function has no minimum: descent slides away for ever."
+        )
+    return RunSummary(
+        optimizer=name,
+        title=spec.title,
+        lr=t.lr,
+        status=t.status,
+        steps=t.steps,
+        final_x=x,
+        final_y=y,
+        final_loss=t.final_loss,
+        distance=distance,
+        nearest_minimum=nearest,
+        reached_at=reached,
+        diverged_at=t.diverged_at,
+        suggested_lr=t.suggested_lr,
+        kind=kind,
+        message=message,
+    )
+
+
+def _window(fn: TestFunction, trajectories, start: tuple[float, float]):
+    """The function's own window and every path, leaving out a diverging path's far end."""
+    parts = [np.array([start], dtype=float)]
+    for t in trajectories:
+        parts.append(t.params[near_start(t.loss, t.loss[0])])
+    window = frame_window(np.vstack(parts), margin=0.05, base=fn.window)
+    if not all(math.isfinite(v) for pair in window for v in pair):
+        raise GdvizError("The paths cannot be framed: their values are too large.")
+    return window
+
+
+def _run_one(fn: TestFunction, name: str, lr: float, start, settings: ComparisonSettings):
+    spec = OPTIMIZERS[name]
+    optimizer = spec.build(lr, **{h.name: h.default for h in spec.hyperparameters})
+    return run(fn, optimizer, start, steps=settings.steps, tol=settings.tol)
+
+
+def compare(settings: ComparisonSettings) -> Comparison:
+    """Run every optimizer of `settings` from the same start, with the same budget and tolerance.
+
+    Returns the trajectories, a summary per optimizer, one loss grid framing the function's
+    window and every path (a diverging path only up to 1e3× the start loss), and the frame steps
+    (at most 200, geometrically spaced) shared by all optimizers. Raises GdvizError for a start
+    where f is not finite (an overflow on the way is a run's divergence, not an error).
+    """
+    fn = settings.objective()
+    start = (float(settings.x0), float(settings.y0))
+    start_loss = fn.value(np.array(start))
+    if not math.isfinite(start_loss):
+        raise GdvizError(f"f is not a finite number at the start ({start[0]:g}, {start[1]:g}).")
+    trajectories = tuple(_run_one(fn, name, lr, start, settings) for name, lr in settings.runs)
+    grid = loss_grid(fn, _window(fn, trajectories, start), GRID_SIZE)
+    last = max((t.steps for t in trajectories), default=0)
+    steps = frame_steps(last)
+    steps.setflags(write=False)
+    f_min = min((fn.value(np.array(m, dtype=float)) for m in fn.minima), default=None)
+    return Comparison(
+        settings=settings,
+        function=fn,
+        trajectories=trajectories,
+        summaries=tuple(
+            _summarise(name, t, fn)
+            for (name, _), t in zip(settings.runs, trajectories, strict=True)
+        ),
+        grid=grid,
+        frame_steps=steps,
+        start_loss=float(start_loss),
+        f_min=f_min,
+    )
+
+
+TABLE_COLUMNS = (
+    "optimizer",
+    "learning rate",
+    "status",
+    "steps",
+    "final point",
+    "final loss",
+    "distance to minimum",
+    "reached 1e-3 of a minimum at step",  # REACH_DISTANCE
+)
+
+
+def summary_rows(comparison: Comparison) -> list[dict[str, object]]:
+    """One row per optimizer for the results table (None where a value does not apply)."""
+    return [
+        dict(
+            zip(
+                TABLE_COLUMNS,
+                (
+                    s.title,
+                    s.lr,
+                    s.status.replace("_", " "),
+                    s.steps,
+                    f"({s.final_x:.4g}, {s.final_y:.4g})",
+                    s.final_loss,
+                    s.distance,
+                    s.reached_at,
+                ),
+                strict=True,
+            )
+        )
+        for s in comparison.summaries
+    ]

@@ -1,0 +1,369 @@
+"""The comparison as one animated plain-dict Plotly figure (validated by the tests, not here).
+
+Left: the level lines of f over the common grid (`gdviz.figures.contour_lines`, as on the main
+page: scatter lines survive redraw-free animations, contour traces do not), every optimizer's
+full path, the minima, the start, and a marker per optimizer. Right: the loss per step of every
+optimizer — f − f_min on a log axis where the minimum is known, f on a linear axis where it is
+not (the saddle) — with a marker per optimizer. Frames (named by step, at most 200) carry only
+the markers; one Play/Pause, speed buttons and a step slider whose read-out lists every
+optimizer's loss at that step. Large arrays travel as Plotly typed arrays, as on the main page.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from gdviz.comparison import Comparison, near_start
+from gdviz.engine import Trajectory
+from gdviz.figures import (
+    BLUE,
+    CONTOUR_LEVELS,
+    GREEN,
+    GREY,
+    ORANGE,
+    PURPLE,
+    SKY,
+    VERMILLION,
+    contour_lines,
+    escape,
+    pack_arrays,
+)
+from gdviz.optimizers import OPTIMIZERS
+from gdviz.player import player_buttons, step_slider
+
+# Okabe–Ito colours, one fixed per optimizer so a curve keeps its colour when others come and go.
+COLORS = {
+    "gd": BLUE,
+    "momentum": ORANGE,
+    "nesterov": PURPLE,
+    "adagrad": SKY,
+    "rmsprop": GREEN,
+    "adam": VERMILLION,
+}
+MINIMUM_COLOR = "#F0E442"  # Okabe–Ito yellow, with a black edge
+# The log axis of f − f_min stops this share of its start value above 0 (machine precision
+# relative to the start; at least 1e-16): a curve that goes lower, or reaches exactly 0, runs
+# off the bottom edge and its marker sits on the edge. The hover shows the exact value.
+LOG_FLOOR = 1e-16
+LEFT, RIGHT = [0.0, 0.46], [0.56, 1.0]  # the panels' horizontal domains
+CONTOUR = {"xaxis": "x", "yaxis": "y"}
+LOSS = {"xaxis": "x2", "yaxis": "y2"}
+
+
+class _Curve(NamedTuple):
+    """One optimizer's loss panel values: the line, the marker and the exact numbers."""
+
+    line: np.ndarray
+    marker: np.ndarray
+    exact: np.ndarray
+
+
+def comparison_floor(comparison: Comparison) -> float:
+    """The bottom of the log axis: LOG_FLOOR relative to the start's f − f_min (at least 1)."""
+    start_gap = comparison.start_loss - (comparison.f_min or 0.0)
+    return LOG_FLOOR * max(abs(start_gap), 1.0)
+
+
+def _curve(comparison: Comparison, t: Trajectory) -> _Curve:
+    """f on a linear axis when there is no minimum; else f − f_min for the log axis, where a
+    value below the floor sends the line off the bottom edge and the marker sits on it."""
+    if comparison.f_min is None:
+        return _Curve(t.loss, t.loss, t.loss)
+    gap = t.loss - comparison.f_min
+    floor = comparison_floor(comparison)
+    return _Curve(np.where(gap >= floor, gap, floor * 1e-3), np.maximum(gap, floor), gap)
+
+
+def _loss_range(comparison: Comparison, curves: list[_Curve]) -> tuple[str, list[float]]:
+    """(axis type, range) of the loss panel; a diverging curve may leave it at the top."""
+    shown = [
+        c.exact[near_start(t.loss, comparison.start_loss)]
+        for t, c in zip(comparison.trajectories, curves, strict=True)
+    ]
+    if comparison.f_min is None:
+        values = np.concatenate([[comparison.start_loss], *shown])
+        lo, hi = float(values.min()), float(values.max())
+        pad = 0.05 * (hi - lo) if hi > lo else 1.0
+        return "linear", [lo - pad, hi + pad]
+    floor = comparison_floor(comparison)
+    values = np.concatenate([[comparison.start_loss - comparison.f_min], *shown])
+    lowest = float(values.min())
+    lo = math.log10(max(lowest, floor))
+    hi = math.log10(max(float(values.max()), floor))
+    pad = 0.04 * (hi - lo) if hi > lo else 1.0
+    # Curves that reach the floor leave through the bottom edge: no padding below it.
+    return "log", [lo if lowest < floor else lo - pad, hi + pad]
+
+
+def contour_levels(comparison: Comparison) -> np.ndarray:
+    """The values of f whose level lines are drawn (none when f is flat or nowhere finite).
+
+    With a minimum: spaced geometrically above the lowest f in view, from a hundredth of the
+    start's height above it to the highest f, so the rings the paths cross show however steep
+    the walls far away are (Beale's rise to 1e5). Without one (the saddle): evenly spaced, so
+    the saddle's shape shows rather than the rings round the lowest corner in view.
+    """
+    z = comparison.grid.z
+    z = z[np.isfinite(z)]
+    if z.size == 0 or not z.max() > z.min():
+        return np.array([])
+    low, span = float(z.min()), float(z.max() - z.min())
+    if comparison.f_min is None:
+        return low + span * np.linspace(0.0, 1.0, CONTOUR_LEVELS + 2)[1:-1]
+    start_height = comparison.start_loss - low
+    lowest = 1e-2 * start_height if 0 < start_height < span else 1e-3 * span
+    return low + np.geomspace(lowest, span, CONTOUR_LEVELS + 1)[:-1]
+
+
+def _at(t: Trajectory, k: int) -> int:
+    """The index shown at frame step k: a run that stopped early stays at its last step."""
+    return min(k, t.steps)
+
+
+def step_label(comparison: Comparison, k: int) -> str:
+    """The slider's read-out: each optimizer's loss (f − f_min, or f) at step k."""
+    what = "f" if comparison.f_min is None else "f − f_min"
+    parts = []
+    for (name, _), t in zip(comparison.settings.runs, comparison.trajectories, strict=True):
+        if k > t.steps and t.status == "diverged":
+            value = "diverged"
+        else:
+            loss = float(t.loss[_at(t, k)])
+            value = f"{loss - (comparison.f_min or 0.0):.3g}"
+        parts.append(f"{escape(name)} {value}")
+    return f"{k:,}   {what}:  " + " · ".join(parts) if parts else f"{k:,}"
+
+
+# --------------------------------------------------------------------------------------------
+# Traces
+# --------------------------------------------------------------------------------------------
+
+
+def _path(name: str, t: Trajectory) -> dict:
+    title = escape(OPTIMIZERS[name].title)
+    return {
+        "type": "scatter",
+        "x": t.params[:, 0],
+        "y": t.params[:, 1],
+        "mode": "lines",
+        "name": f"{title} (γ = {t.lr:g})",
+        "legendgroup": name,
+        "line": {"color": COLORS.get(name, GREY), "width": 2.5},
+        "hovertemplate": f"{title}<br>x = %{{x:.6g}}<br>y = %{{y:.6g}}<extra></extra>",
+        **CONTOUR,
+    }
+
+
+def _minima(minima: tuple[tuple[float, float], ...]) -> dict:
+    mx, my = zip(*minima, strict=True)
+    return {
+        "type": "scatter",
+        "x": list(mx),
+        "y": list(my),
+        "mode": "markers",
+        "name": "minimum" if len(minima) == 1 else "minima",
+        "marker": {
+            "symbol": "star",
+            "size": 17,
+            "color": MINIMUM_COLOR,
+            "line": {"color": "black", "width": 1},
+        },
+        "hovertemplate": "minimum (%{x:.6g}, %{y:.6g})<extra></extra>",
+        **CONTOUR,
+    }
+
+
+def _loss_curve(name: str, t: Trajectory, curve: _Curve, what: str) -> dict:
+    title = escape(OPTIMIZERS[name].title)
+    return {
+        "type": "scatter",
+        "x": np.arange(t.steps + 1),
+        "y": curve.line,
+        "customdata": curve.exact,
+        "mode": "lines",
+        "name": f"{title}: {what}",
+        "legendgroup": name,
+        "showlegend": False,
+        "line": {"color": COLORS.get(name, GREY), "width": 2},
+        "hovertemplate": f"{title}<br>step %{{x}}<br>{what} = %{{customdata:.6g}}<extra></extra>",
+        **LOSS,
+    }
+
+
+def _marker(name: str, x: float, y: float, *, on_contour: bool) -> dict:
+    """An optimizer's moving marker on one panel (a frame moves it to the step's point)."""
+    return {
+        "type": "scatter",
+        "x": [x],
+        "y": [y],
+        "mode": "markers",
+        "name": escape(OPTIMIZERS[name].title),
+        "legendgroup": name,
+        "showlegend": False,
+        "marker": {
+            "color": COLORS.get(name, GREY),
+            "size": 12 if on_contour else 10,
+            "line": {"color": "white", "width": 1.5},
+        },
+        "hoverinfo": "skip",
+        # On the loss panel a marker on an edge of the range stays whole; on the contour one
+        # that left the window (a diverging path) is clipped.
+        "cliponaxis": on_contour,
+        **(CONTOUR if on_contour else LOSS),
+    }
+
+
+def _positions(trajectories, markers, k: int) -> tuple[list, list]:
+    """Every optimizer's marker at frame step k: (x, y) on the contour, (step, loss) beside."""
+    shown = [_at(t, k) for t in trajectories]
+    on_contour = [
+        (float(t.params[i, 0]), float(t.params[i, 1]))
+        for t, i in zip(trajectories, shown, strict=True)
+    ]
+    on_loss = [(i, float(m[i])) for m, i in zip(markers, shown, strict=True)]
+    return on_contour, on_loss
+
+
+def _start(x0: float, y0: float) -> dict:
+    """A ring drawn last, so the start shows around the markers that sit on it."""
+    return {
+        "type": "scatter",
+        "x": [x0],
+        "y": [y0],
+        "mode": "markers",
+        "name": "start",
+        "marker": {"symbol": "circle-open", "size": 20, "color": "black", "line": {"width": 2}},
+        "hovertemplate": f"start ({x0:.6g}, {y0:.6g})<extra></extra>",
+        **CONTOUR,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Layout: panel titles, Play/Pause and speeds, the step slider
+# --------------------------------------------------------------------------------------------
+
+
+def _panel_title(text: str, axis: str) -> dict:
+    """A title centred above the panel of x axis `axis`."""
+    return {
+        "text": text,
+        "xref": f"{axis} domain",
+        "yref": "paper",
+        "x": 0.5,
+        "y": 1.0,
+        "xanchor": "center",
+        "yanchor": "bottom",
+        "yshift": 8,
+        "showarrow": False,
+        "font": {"size": 15},
+    }
+
+
+def _layout(comparison: Comparison, k0: int, axis_type: str, loss_range: list[float]) -> dict:
+    fn, grid = comparison.function, comparison.grid
+    has_min = comparison.f_min is not None
+    what = "f − f_min" if has_min else "f"
+    loss_title = (
+        "f − f_min (log scale: reaching the minimum means 0, infinitely far down)"
+        if has_min
+        else "f (linear scale: this function has no minimum)"
+    )
+    last = comparison.last_step
+    steps = comparison.frame_steps.tolist()
+    return {
+        "height": 730,
+        "margin": {"l": 60, "r": 20, "t": 66, "b": 250},  # t: the titles clear the mode bar
+        "showlegend": True,
+        "legend": {"orientation": "h", "y": -0.43, "yanchor": "top", "x": 0.0},
+        "uirevision": "gdviz-compare",
+        "hovermode": "closest",
+        "xaxis": {
+            "title": {"text": "x"},
+            "range": list(grid.window[0]),
+            "domain": LEFT,
+            "anchor": "y",
+            "zeroline": False,
+        },
+        "yaxis": {
+            "title": {"text": "y"},
+            "range": list(grid.window[1]),
+            "domain": [0.0, 1.0],
+            "anchor": "x",
+            "zeroline": False,
+        },
+        "xaxis2": {
+            "title": {"text": "step"},
+            "range": [-0.01 * last - 0.5, 1.01 * last + 0.5],
+            "domain": RIGHT,
+            "anchor": "y2",
+            "zeroline": False,
+        },
+        "yaxis2": {
+            "title": {"text": loss_title},
+            "type": axis_type,
+            "range": loss_range,
+            "domain": [0.0, 1.0],
+            "anchor": "x2",
+            "exponentformat": "power",
+            "zeroline": not has_min,
+        },
+        "annotations": [
+            _panel_title(f"{escape(fn.name)}: f = {escape(fn.formula)}, with every path", "x"),
+            _panel_title(f"{what} per step", "x2"),
+        ],
+        "updatemenus": player_buttons(-0.15, speeds_x=0.17),
+        "sliders": [
+            step_slider(
+                steps,
+                [step_label(comparison, k) for k in steps],
+                steps.index(k0),
+                x=0.0,  # a row of its own: the read-out lists every optimizer
+                length=1.0,
+                y=-0.21,
+            )
+        ],
+    }
+
+
+def comparison_spec(comparison: Comparison, step: int = 0) -> dict:
+    """The comparison as a plain-dict Plotly figure, animated by step (see the module docstring).
+
+    Hovering a level line reads out its loss, a path its point, a curve the exact loss.
+    `step` is where the markers and the slider start (snapped to a frame step).
+    """
+    runs = [name for name, _ in comparison.settings.runs]
+    trajectories = comparison.trajectories
+    k0 = comparison.snap(step)
+    curves = [_curve(comparison, t) for t in trajectories]
+    axis_type, loss_range = _loss_range(comparison, curves)
+    # Markers stay in sight: on the floor when a curve went below it, on the top edge while a
+    # diverging curve is above the range (the slider's read-out gives the true values).
+    bounds = [10.0**v for v in loss_range] if axis_type == "log" else loss_range
+    markers = [np.clip(c.marker, *bounds) for c in curves]
+    what = "f" if comparison.f_min is None else "f − f_min"
+
+    levels = contour_levels(comparison)
+    data = [{**line, **CONTOUR} for line in contour_lines(comparison.grid, levels)]
+    data += [_path(name, t) for name, t in zip(runs, trajectories, strict=True)]
+    if comparison.function.minima:
+        data.append(_minima(comparison.function.minima))
+    data += [
+        _loss_curve(name, t, c, what) for name, t, c in zip(runs, trajectories, curves, strict=True)
+    ]
+    on_contour, on_loss = _positions(trajectories, markers, k0)
+    first_marker = len(data)
+    data += [_marker(n, x, y, on_contour=True) for n, (x, y) in zip(runs, on_contour, strict=True)]
+    data += [_marker(n, x, y, on_contour=False) for n, (x, y) in zip(runs, on_loss, strict=True)]
+    moving = list(range(first_marker, len(data)))
+    data.append(_start(float(comparison.settings.x0), float(comparison.settings.y0)))
+
+    frames = []
+    for k in comparison.frame_steps.tolist():
+        on_contour, on_loss = _positions(trajectories, markers, k)
+        points = [{"type": "scatter", "x": [x], "y": [y]} for x, y in on_contour + on_loss]
+        frames.append({"name": str(k), "data": points, "traces": moving})
+    layout = _layout(comparison, k0, axis_type, loss_range)
+    return {"data": [pack_arrays(trace) for trace in data], "layout": layout, "frames": frames}

@@ -1,0 +1,257 @@
+"""What the compare-optimizers page shows, as one frozen record, and its URL query-parameter form.
+
+Fair means: the same start, the same step budget and the same tolerance for every optimizer;
+each has its own learning rate and the registry's default hyperparameters. One frozen
+`ComparisonSettings` record says everything the page shows and travels in the URL
+(`from_query` / `to_query`, parsed and bounded by the same rules as the main page's settings).
+
+Default learning rates (`LEARNING_RATES`) were chosen per function by sweeping the 1-2-5 rates
+from 1e-5 to 5 over 300 steps from the function's own start: for each optimizer, a rate that
+gets close to the minimum within that budget without being the largest that does not diverge,
+where there was a choice (on Rosenbrock there is little: plain gradient descent diverges at
+0.003, so its default is 0.002). On the bowl x² + κy², gradient descent, momentum and Nesterov
+get 0.5/max(κ, 1), half plain gradient descent's stability limit 2/λmax = 1/κ, so their
+defaults stay stable whatever κ is; the adaptive methods (Adagrad, RMSprop, Adam) scale their
+own steps and keep one rate. An optimizer without an entry gets the registry's default rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from gdviz.errors import GdvizError
+from gdviz.objectives import TEST_FUNCTIONS, TestFunction, test_function
+from gdviz.optimizers import OPTIMIZERS
+from gdviz.settings import Field, first_value, format_value, parse_value, quote_value
+
+DEFAULT_FUNCTION = "valley"
+DEFAULT_OPTIMIZERS = ("gd", "momentum", "nesterov", "rmsprop", "adam")
+DEFAULT_STEPS = 300
+MAX_STEPS = 5_000
+DEFAULT_KAPPA = 10.0
+
+# Good learning rates per function (see the module docstring); "bowl" is computed from κ.
+LEARNING_RATES: dict[str, dict[str, float]] = {
+    "valley": {
+        "gd": 0.2,
+        "momentum": 0.02,
+        "nesterov": 0.05,
+        "adagrad": 0.5,
+        "rmsprop": 0.05,
+        "adam": 0.1,
+    },
+    "rosenbrock": {
+        "gd": 0.002,
+        "momentum": 0.001,
+        "nesterov": 0.001,
+        "adagrad": 2.0,
+        "rmsprop": 0.1,
+        "adam": 0.5,
+    },
+    "himmelblau": {
+        "gd": 0.01,
+        "momentum": 0.002,
+        "nesterov": 0.005,
+        "adagrad": 1.0,
+        "rmsprop": 0.05,
+        "adam": 0.1,
+    },
+    "beale": {
+        "gd": 0.02,
+        "momentum": 0.002,
+        "nesterov": 0.002,
+        "adagrad": 1.0,
+        "rmsprop": 0.05,
+        "adam": 0.1,
+    },
+    "saddle": {
+        "gd": 0.01,
+        "momentum": 0.001,
+        "nesterov": 0.001,
+        "adagrad": 0.1,
+        "rmsprop": 0.01,
+        "adam": 0.01,
+    },
+    "booth": {
+        "gd": 0.05,
+        "momentum": 0.01,
+        "nesterov": 0.02,
+        "adagrad": 5.0,
+        "rmsprop": 0.5,
+        "adam": 0.5,
+    },
+    "matyas": {
+        "gd": 1.0,
+        "momentum": 0.1,
+        "nesterov": 0.2,
+        "adagrad": 5.0,
+        "rmsprop": 0.5,
+        "adam": 1.0,
+    },
+}
+_BOWL_ADAPTIVE = {"adagrad": 1.0, "rmsprop": 0.1, "adam": 0.1}
+
+
+def default_lr(function: str, optimizer: str, kappa: float = DEFAULT_KAPPA) -> float:
+    """A learning rate that suits `optimizer` on `function` (the registry's default if none).
+
+    On the bowl, the non-adaptive methods get 0.5/max(κ, 1), two significant digits.
+    """
+    if function == "bowl" and optimizer not in _BOWL_ADAPTIVE:
+        return float(f"{0.5 / max(kappa, 1.0):.2g}")
+    if function == "bowl":
+        return _BOWL_ADAPTIVE[optimizer]
+    return LEARNING_RATES.get(function, {}).get(optimizer, OPTIMIZERS[optimizer].default_lr)
+
+
+def default_runs(
+    function: str, kappa: float = DEFAULT_KAPPA, optimizers=DEFAULT_OPTIMIZERS
+) -> tuple[tuple[str, float], ...]:
+    """(optimizer, its default learning rate on `function`) for each of `optimizers`."""
+    return tuple((name, default_lr(function, name, kappa)) for name in optimizers)
+
+
+def _start(function: str) -> tuple[float, float]:
+    return TEST_FUNCTIONS[function]().start
+
+
+@dataclass(frozen=True)
+class ComparisonSettings:
+    """Everything the comparison page shows: one function, one start, one budget, many runs.
+
+    `runs` holds (optimizer name, learning rate) pairs in the order chosen; every optimizer uses
+    the registry's default hyperparameters. `kappa` is used by the bowl only.
+    """
+
+    function: str = DEFAULT_FUNCTION
+    kappa: float = DEFAULT_KAPPA
+    x0: float = _start(DEFAULT_FUNCTION)[0]
+    y0: float = _start(DEFAULT_FUNCTION)[1]
+    steps: int = DEFAULT_STEPS
+    tol: float = 0.0
+    runs: tuple[tuple[str, float], ...] = field(default=default_runs(DEFAULT_FUNCTION))
+
+    def __post_init__(self):
+        if self.function not in TEST_FUNCTIONS:
+            raise GdvizError(
+                f"Unknown function {self.function!r}; choose one of {', '.join(TEST_FUNCTIONS)}."
+            )
+        names = [name for name, _ in self.runs]
+        unknown = [n for n in names if n not in OPTIMIZERS]
+        if unknown:
+            raise GdvizError(
+                f"Unknown optimizer {unknown[0]!r}; choose from {', '.join(OPTIMIZERS)}."
+            )
+        if len(set(names)) != len(names):
+            raise GdvizError("Each optimizer can be compared once only.")
+        if isinstance(self.steps, bool) or not isinstance(self.steps, int):
+            raise GdvizError(f"The number of steps must be a whole number, not {self.steps!r}.")
+        if not 1 <= self.steps <= MAX_STEPS:
+            raise GdvizError(f"The number of steps must be from 1 to {MAX_STEPS:,}.")
+
+    @classmethod
+    def for_function(cls, function: str, kappa: float = DEFAULT_KAPPA, **changes):
+        """The defaults for `function`: its own start and learning rates suited to it."""
+        x0, y0 = _start(function)
+        base = cls(function, kappa, x0, y0, runs=default_runs(function, kappa))
+        return replace(base, **changes)
+
+    @property
+    def optimizers(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.runs)
+
+    def objective(self) -> TestFunction:
+        options = {"kappa": self.kappa} if self.function == "bowl" else {}
+        return test_function(self.function, **options)
+
+
+FIELDS: dict[str, Field] = {
+    "function": Field("choice", choices=tuple(TEST_FUNCTIONS)),
+    "kappa": Field("float", 0.1, 1e4),
+    "x0": Field("float", -1e6, 1e6),
+    "y0": Field("float", -1e6, 1e6),
+    "steps": Field("int", 1, MAX_STEPS),
+    "tol": Field("float", 0.0, 1e6),
+}
+LR_FIELD = Field("float", 1e-12, 1e6)
+
+
+def _parse_optimizers(raw: str, notes: list[str]) -> tuple[str, ...]:
+    """The comma-separated list, in order: unknown names dropped with a note, repeats once."""
+    names: list[str] = []
+    unknown: list[str] = []
+    for part in raw.split(","):
+        name = part.strip().lower()
+        if not name:
+            continue
+        if name not in OPTIMIZERS:
+            unknown.append(part.strip())
+        elif name not in names:
+            names.append(name)
+    if unknown:
+        shown = ", ".join(quote_value(u) for u in unknown[:5])
+        notes.append(
+            f"Ignored optimizer {shown} in optimizers: choose from {', '.join(OPTIMIZERS)}."
+        )
+        if not names:
+            notes.append(f"No known optimizer was left; used {', '.join(DEFAULT_OPTIMIZERS)}.")
+            return DEFAULT_OPTIMIZERS
+    return tuple(names)
+
+
+def from_query(params: Mapping[str, object]) -> tuple[ComparisonSettings, list[str]]:
+    """Settings from URL query parameters, and a note in words for every value not used as is.
+
+    Never raises. Missing values take the function's defaults (its start, its learning rates);
+    malformed ones fall back to them, out-of-range ones are clamped. Unknown parameters,
+    `kappa` for a function other than the bowl, and `lr_<name>` for an optimizer that is not
+    chosen, are ignored silently.
+    """
+    notes: list[str] = []
+
+    def value(name: str, spec: Field, default):
+        if name not in params:
+            return default
+        parsed, note = parse_value(name, first_value(params[name]).strip(), spec, default)
+        if note:
+            notes.append(note)
+        return parsed
+
+    function = value("function", FIELDS["function"], DEFAULT_FUNCTION)
+    # κ belongs to the bowl: elsewhere it is ignored, so one page has one URL.
+    kappa = value("kappa", FIELDS["kappa"], DEFAULT_KAPPA) if function == "bowl" else DEFAULT_KAPPA
+    defaults = ComparisonSettings.for_function(function, kappa)
+    if "optimizers" in params:
+        names = _parse_optimizers(first_value(params["optimizers"]), notes)
+    else:
+        names = DEFAULT_OPTIMIZERS
+    runs = tuple(
+        (name, value(f"lr_{name}", LR_FIELD, default_lr(function, name, kappa))) for name in names
+    )
+    settings = replace(
+        defaults,
+        x0=value("x0", FIELDS["x0"], defaults.x0),
+        y0=value("y0", FIELDS["y0"], defaults.y0),
+        steps=value("steps", FIELDS["steps"], defaults.steps),
+        tol=value("tol", FIELDS["tol"], defaults.tol),
+        runs=runs,
+    )
+    return settings, notes
+
+
+def to_query(settings: ComparisonSettings) -> dict[str, str]:
+    """The URL query parameters that reproduce `settings` (kappa only for the bowl)."""
+    out = {"function": settings.function}
+    if settings.function == "bowl":
+        out["kappa"] = format_value(float(settings.kappa))
+    out |= {
+        "x0": format_value(float(settings.x0)),
+        "y0": format_value(float(settings.y0)),
+        "steps": str(int(settings.steps)),
+        "tol": format_value(float(settings.tol)),
+        "optimizers": ",".join(settings.optimizers),
+    }
+    for name, lr in settings.runs:
+        out[f"lr_{name}"] = format_value(float(lr))
+    return out

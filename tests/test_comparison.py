@@ -1,0 +1,522 @@
+"""The optimizer comparison: URL settings, fair runs, summaries, and the animated figure spec."""
+
+from __future__ import annotations
+
+import base64
+import math
+from dataclasses import replace
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gdviz.comparison import GRID_SIZE, REACH_DISTANCE, TABLE_COLUMNS, compare, summary_rows
+from gdviz.comparison_figure import comparison_floor, comparison_spec, contour_levels
+from gdviz.comparison_settings import (
+    DEFAULT_OPTIMIZERS,
+    DEFAULT_STEPS,
+    LEARNING_RATES,
+    MAX_STEPS,
+    ComparisonSettings,
+    default_lr,
+    default_runs,
+    from_query,
+    to_query,
+)
+from gdviz.engine import run
+from gdviz.errors import GdvizError
+from gdviz.experiment import frame_steps
+from gdviz.objectives import TEST_FUNCTIONS, test_function
+from gdviz.optimizers import OPTIMIZERS
+
+VALLEY_RACE = ComparisonSettings(runs=(("gd", 0.2), ("momentum", 0.02), ("adam", 0.1)))
+
+
+@pytest.fixture(scope="module")
+def valley_race():
+    return compare(VALLEY_RACE)
+
+
+def names(spec: dict) -> list[str]:
+    return [t.get("name") for t in spec["data"]]
+
+
+def values(array) -> np.ndarray:
+    """A trace's array: Plotly's typed-array JSON ({"dtype", "bdata"}) decoded, or the list."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
+    return np.asarray(array)
+
+
+def contours(spec: dict) -> list[dict]:
+    return [t for t in spec["data"] if t.get("legendgroup") == "contours"]
+
+
+# --------------------------------------------------------------------------------------------
+# Settings and the URL
+# --------------------------------------------------------------------------------------------
+
+
+def test_defaults_are_the_functions_own():
+    s = ComparisonSettings()
+    assert (s.function, s.steps, s.tol) == ("valley", DEFAULT_STEPS, 0.0)
+    assert (s.x0, s.y0) == test_function("valley").start
+    assert s.optimizers == DEFAULT_OPTIMIZERS
+    assert dict(s.runs) == {name: LEARNING_RATES["valley"][name] for name in DEFAULT_OPTIMIZERS}
+    rosen = ComparisonSettings.for_function("rosenbrock")
+    assert (rosen.x0, rosen.y0) == test_function("rosenbrock").start
+    assert dict(rosen.runs)["gd"] == LEARNING_RATES["rosenbrock"]["gd"]
+
+
+def test_every_function_has_a_rate_for_every_optimizer():
+    for function in TEST_FUNCTIONS:
+        for name in OPTIMIZERS:
+            lr = default_lr(function, name)
+            assert isinstance(lr, float) and 0 < lr <= 10
+
+
+@pytest.mark.parametrize("kappa", [0.5, 1.0, 10.0, 100.0, 1000.0])
+def test_bowl_rates_follow_kappa_and_stay_stable(kappa):
+    """Half gradient descent's stability limit 1/max(κ, 1): stable whatever κ is."""
+    assert default_lr("bowl", "gd", kappa) == pytest.approx(0.5 / max(kappa, 1.0), rel=0.05)
+    result = compare(ComparisonSettings.for_function("bowl", kappa))
+    assert all(s.status != "diverged" for s in result.summaries)
+
+
+@pytest.mark.parametrize("function", sorted(TEST_FUNCTIONS))
+def test_default_rates_never_diverge(function):
+    runs = default_runs(function, optimizers=tuple(OPTIMIZERS))
+    result = compare(ComparisonSettings.for_function(function, runs=runs))
+    assert [s.status for s in result.summaries if s.status == "diverged"] == []
+
+
+@pytest.mark.parametrize(
+    "s",
+    [
+        ComparisonSettings(),
+        VALLEY_RACE,
+        ComparisonSettings.for_function("bowl", 37.5, steps=1234, tol=1e-7),
+        ComparisonSettings.for_function(
+            "himmelblau", x0=-0.1, y0=1e-9, runs=(("adagrad", 0.3), ("rmsprop", 1 / 3))
+        ),
+        ComparisonSettings.for_function("saddle", runs=()),
+        ComparisonSettings.for_function("booth", x0=-1e6, y0=1e6, steps=MAX_STEPS),
+    ],
+    ids=["default", "valley-race", "bowl", "himmelblau", "saddle-none", "booth-extremes"],
+)
+def test_query_round_trip(s):
+    query = to_query(s)
+    assert all(isinstance(v, str) for v in query.values())
+    assert from_query(query) == (s, [])
+
+
+def test_query_names_are_readable():
+    query = to_query(ComparisonSettings.for_function("bowl", 20.0, runs=(("gd", 0.01),)))
+    assert query == {
+        "function": "bowl",
+        "kappa": "20",
+        "x0": "-2.5",
+        "y0": "2",
+        "steps": "300",
+        "tol": "0",
+        "optimizers": "gd",
+        "lr_gd": "0.01",
+    }
+    assert "kappa" not in to_query(ComparisonSettings())  # only the bowl has a κ
+
+
+def test_missing_values_take_the_chosen_functions_defaults():
+    s, notes = from_query({"function": "beale", "optimizers": "adam,gd"})
+    assert notes == []
+    assert (s.x0, s.y0) == test_function("beale").start
+    assert s.runs == (
+        ("adam", LEARNING_RATES["beale"]["adam"]),
+        ("gd", LEARNING_RATES["beale"]["gd"]),
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "expected", "note"),
+    [
+        ({"function": "nope"}, {"function": "valley"}, "Ignored function='nope'"),
+        ({"steps": "abc"}, {"steps": DEFAULT_STEPS}, "not a number"),
+        ({"steps": "2.5"}, {"steps": DEFAULT_STEPS}, "not a whole number"),
+        ({"steps": "99999"}, {"steps": MAX_STEPS}, "above the maximum"),
+        ({"steps": "0"}, {"steps": 1}, "below the minimum"),
+        ({"x0": "nan"}, {"x0": 2.5}, "not a finite number"),
+        ({"y0": "inf"}, {"y0": -1.0}, "not a finite number"),
+        ({"tol": "-1"}, {"tol": 0.0}, "below the minimum"),
+        ({"function": "bowl", "kappa": "0"}, {"kappa": 0.1}, "below the minimum"),
+        ({"function": "bowl", "kappa": "x"}, {"kappa": 10.0}, "Ignored kappa='x'"),
+    ],
+)
+def test_garbage_falls_back_with_a_note(params, expected, note):
+    s, notes = from_query(params)
+    for key, value in expected.items():
+        assert getattr(s, key) == value
+    assert len(notes) == 1 and note in notes[0]
+
+
+def test_garbage_learning_rates_and_optimizer_lists():
+    s, notes = from_query({"optimizers": "gd, Adam,bogus,gd,,", "lr_gd": "-5", "lr_adam": "x"})
+    assert s.optimizers == ("gd", "adam")  # case and spaces forgiven, repeats once
+    assert dict(s.runs) == {"gd": 1e-12, "adam": LEARNING_RATES["valley"]["adam"]}
+    assert len(notes) == 3
+    assert any("bogus" in n for n in notes)
+    assert any("lr_gd=-5 is below the minimum" in n for n in notes)
+    assert any("Ignored lr_adam='x'" in n for n in notes)
+
+
+def test_nothing_known_in_the_list_gives_the_defaults():
+    s, notes = from_query({"optimizers": "sgd,lbfgs"})
+    assert s.optimizers == DEFAULT_OPTIMIZERS
+    assert len(notes) == 2
+
+
+def test_an_empty_list_is_a_choice_and_unused_rates_are_ignored():
+    s, notes = from_query({"optimizers": "", "lr_adam": "0.5", "utm_source": "mail"})
+    assert s.runs == () and notes == []
+
+
+def test_repeated_parameters_use_the_first_and_long_values_are_cut():
+    s, notes = from_query({"steps": ["40", "50"], "function": "x" * 500})
+    assert s.steps == 40
+    assert len(notes[0]) < 200
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            ["function", "kappa", "x0", "y0", "steps", "tol", "optimizers", "lr_gd", "lr_adam"]
+        ),
+        st.one_of(st.text(max_size=30), st.floats().map(repr), st.integers().map(str)),
+    )
+)
+def test_from_query_never_raises(params):
+    s, notes = from_query(params)
+    assert isinstance(s, ComparisonSettings)
+    assert all(isinstance(n, str) and n for n in notes)
+    assert 1 <= s.steps <= MAX_STEPS and math.isfinite(s.x0) and math.isfinite(s.y0)
+    assert from_query(to_query(s)) == (s, [])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    function=st.sampled_from(sorted(TEST_FUNCTIONS)),
+    x0=st.floats(-1e6, 1e6),
+    steps=st.integers(1, MAX_STEPS),
+    tol=st.floats(0, 1e6),
+    chosen=st.lists(st.sampled_from(sorted(OPTIMIZERS)), unique=True),
+    lr=st.floats(1e-12, 1e6),
+)
+def test_any_valid_settings_round_trip(function, x0, steps, tol, chosen, lr):
+    s = ComparisonSettings.for_function(
+        function, x0=x0, steps=steps, tol=tol, runs=tuple((n, lr) for n in chosen)
+    )
+    assert from_query(to_query(s)) == (s, [])
+
+
+def test_settings_refuse_what_the_page_could_never_send():
+    with pytest.raises(GdvizError, match="Unknown function"):
+        ComparisonSettings(function="nope")
+    with pytest.raises(GdvizError, match="Unknown optimizer"):
+        ComparisonSettings(runs=(("sgd", 0.1),))
+    with pytest.raises(GdvizError, match="once"):
+        ComparisonSettings(runs=(("gd", 0.1), ("gd", 0.2)))
+    with pytest.raises(GdvizError, match="steps"):
+        ComparisonSettings(steps=0)
+
+
+# --------------------------------------------------------------------------------------------
+# Running the comparison
+# --------------------------------------------------------------------------------------------
+
+
+def test_every_optimizer_runs_the_same_race(valley_race):
+    """Same start, same budget, same tolerance: each run equals a direct engine run."""
+    fn = test_function("valley")
+    for (name, lr), t in zip(VALLEY_RACE.runs, valley_race.trajectories, strict=True):
+        spec = OPTIMIZERS[name]
+        defaults = {h.name: h.default for h in spec.hyperparameters}
+        oracle = run(fn, spec.build(lr, **defaults), fn.start, steps=VALLEY_RACE.steps)
+        np.testing.assert_array_equal(t.params, oracle.params)
+        np.testing.assert_array_equal(t.loss, oracle.loss)
+        assert tuple(t.params[0]) == (VALLEY_RACE.x0, VALLEY_RACE.y0)
+        assert t.steps == VALLEY_RACE.steps and t.lr == lr and t.optimizer == name
+
+
+def test_valley_race_converges_where_expected(valley_race):
+    fn = test_function("valley")
+    for s, t in zip(valley_race.summaries, valley_race.trajectories, strict=True):
+        assert s.status == "max_steps" and s.kind == "success"
+        assert s.nearest_minimum == (0.0, 0.0)
+        distances = np.hypot(t.params[:, 0], t.params[:, 1])
+        assert s.reached_at == int(np.flatnonzero(distances <= REACH_DISTANCE)[0])
+        assert distances[s.reached_at - 1] > REACH_DISTANCE
+        assert s.distance == pytest.approx(distances[-1]) and s.distance < REACH_DISTANCE
+        assert s.final_loss == pytest.approx(fn.value(t.params[-1]))
+        assert (s.final_x, s.final_y) == tuple(t.params[-1])
+        assert f"at step {s.reached_at:,}" in s.message
+    reached = {s.optimizer: s.reached_at for s in valley_race.summaries}
+    # Plain gradient descent at a good rate beats heavy-ball momentum on this round bowl.
+    assert reached["gd"] < reached["momentum"]
+    assert valley_race.f_min == 0.0
+
+
+def test_tolerance_stops_every_run_by_the_same_rule():
+    result = compare(replace(VALLEY_RACE, tol=1e-6))
+    for s, t in zip(result.summaries, result.trajectories, strict=True):
+        assert s.status == "converged" and s.kind == "success"
+        assert t.grad_norm[-1] <= 1e-6 < t.grad_norm[-2]
+    assert result.last_step == max(t.steps for t in result.trajectories)
+
+
+def test_a_diverging_rate_is_reported_with_a_suggestion():
+    result = compare(replace(VALLEY_RACE, runs=(("gd", 1.5), ("adam", 0.1))))
+    bad, good = result.summaries
+    assert bad.status == "diverged" and bad.kind == "error"
+    assert bad.diverged_at is not None and bad.suggested_lr is not None
+    assert bad.suggested_lr < 2 / 3  # below the stability limit 2/λmax of the valley
+    assert f"Diverged at step {bad.diverged_at:,}" in bad.message
+    assert f"{bad.suggested_lr:.2g}" in bad.message
+    assert good.kind == "success"
+    # The window frames the valley's own window, not the far end of the diverging path.
+    (x_lo, x_hi), (y_lo, y_hi) = result.grid.window
+    assert x_lo <= -3 and x_hi >= 3 and y_lo <= -3 and y_hi >= 3
+    assert max(x_hi - x_lo, y_hi - y_lo) < 1e3
+    assert np.all(np.isfinite(result.grid.z))
+
+
+def test_a_diverging_path_is_framed_only_near_its_start():
+    result = compare(ComparisonSettings.for_function("rosenbrock", runs=(("gd", 0.01),)))
+    t = result.trajectories[0]
+    assert t.status == "diverged"
+    near = np.abs(t.loss) <= 1e3 * max(abs(t.loss[0]), 1.0)
+    (x_lo, x_hi), (y_lo, y_hi) = result.grid.window
+    for x, y in t.params[near]:
+        assert x_lo <= x <= x_hi and y_lo <= y <= y_hi
+    assert not all(x_lo <= x <= x_hi for x in t.params[~near][:, 0])
+
+
+def test_the_saddle_has_no_minimum_to_measure():
+    result = compare(ComparisonSettings.for_function("saddle"))
+    assert result.f_min is None
+    for s in result.summaries:
+        assert s.distance is None and s.reached_at is None and s.nearest_minimum is None
+        assert s.kind == "warning" and "no minimum" in s.message
+
+
+def test_himmelblau_names_the_minimum_reached():
+    result = compare(ComparisonSettings.for_function("himmelblau", x0=-1.0, y0=-1.0))
+    fn = test_function("himmelblau")
+    for s in result.summaries:
+        assert s.nearest_minimum in fn.minima
+
+
+def test_results_are_read_only_and_the_grid_is_shared(valley_race):
+    assert valley_race.grid.z.shape == (GRID_SIZE, GRID_SIZE)
+    assert not valley_race.frame_steps.flags.writeable
+    for t in valley_race.trajectories:
+        assert not t.params.flags.writeable
+
+
+def test_summary_rows_match_the_table_columns(valley_race):
+    rows = summary_rows(valley_race)
+    assert [list(r) for r in rows] == [list(TABLE_COLUMNS)] * 3
+    assert [r["optimizer"] for r in rows] == ["Gradient descent", "Momentum", "Adam"]
+    assert rows[0]["learning rate"] == 0.2 and rows[0]["status"] == "max steps"
+    assert rows[0][TABLE_COLUMNS[-1]] == valley_race.summaries[0].reached_at
+
+
+def test_a_start_where_f_is_infinite_is_an_error():
+    with pytest.raises(GdvizError, match=r"not a finite number at the start \(1e\+200, -1\)"):
+        compare(ComparisonSettings.for_function("valley", x0=1e200, runs=()))
+    with pytest.raises(GdvizError, match="not a finite number"):  # Python's float ** overflows
+        compare(ComparisonSettings.for_function("rosenbrock", x0=1e200, runs=()))
+
+
+def test_an_overflowing_run_is_a_divergence_in_words():
+    result = compare(ComparisonSettings.for_function("beale", x0=1e6, y0=1e6, runs=(("gd", 0.02),)))
+    [summary] = result.summaries
+    assert summary.status == "diverged" and summary.kind == "error"
+    assert "overflowed" in summary.message and "last finite point" in summary.message
+
+
+# --------------------------------------------------------------------------------------------
+# The figure
+# --------------------------------------------------------------------------------------------
+
+
+def test_spec_is_valid_plotly(valley_race):
+    fig = go.Figure(comparison_spec(valley_race, 0))
+    assert len(fig.frames) == 200  # of the 301 steps
+
+
+@pytest.mark.parametrize("function", sorted(TEST_FUNCTIONS))
+def test_every_functions_default_spec_is_valid(function):
+    result = compare(ComparisonSettings.for_function(function))
+    go.Figure(comparison_spec(result, 0))
+
+
+def test_frames_are_at_most_200_named_by_step_and_move_only_markers():
+    result = compare(replace(VALLEY_RACE, steps=MAX_STEPS))
+    spec = comparison_spec(result, 0)
+    frames = spec["frames"]
+    assert len(frames) == 200
+    assert [int(f["name"]) for f in frames] == frame_steps(MAX_STEPS).tolist()
+    n = len(VALLEY_RACE.runs)
+    for frame in frames:
+        moving = [spec["data"][i] for i in frame["traces"]]
+        assert len(moving) == 2 * n
+        assert all(t["mode"] == "markers" and len(t["x"]) == 1 for t in moving)
+        assert {t["xaxis"] for t in moving} == {"x", "x2"}
+        assert all(set(d) == {"type", "x", "y"} and len(d["x"]) == 1 for d in frame["data"])
+    # Static traces never appear in a frame: contour lines, paths, curves, minima, start.
+    static = set(range(len(spec["data"]))) - set(frames[0]["traces"])
+    assert {spec["data"][i]["name"] for i in static} >= {"start", "minimum", "loss contours"}
+
+
+def test_markers_follow_the_trajectories(valley_race):
+    spec = comparison_spec(valley_race, 0)
+    frame = next(f for f in spec["frames"] if f["name"] == "37")
+    for t, d in zip(valley_race.trajectories, frame["data"][:3], strict=True):
+        assert (d["x"][0], d["y"][0]) == tuple(t.params[37])
+    for t, d in zip(valley_race.trajectories, frame["data"][3:], strict=True):
+        assert d["x"] == [37]
+        assert d["y"][0] == pytest.approx(max(t.loss[37], comparison_floor(valley_race)))
+
+
+def test_a_run_that_stopped_early_waits_at_its_last_step():
+    result = compare(replace(VALLEY_RACE, runs=(("gd", 1.5), ("adam", 0.1))))
+    spec = comparison_spec(result, 0)
+    bad = result.trajectories[0]
+    last = spec["frames"][-1]
+    assert last["data"][0]["x"] == [float(bad.params[-1, 0])]
+    assert last["data"][2]["x"] == [bad.steps]
+    label = spec["layout"]["sliders"][0]["steps"][-1]["label"]
+    assert "gd diverged" in label and "adam" in label
+
+
+def test_initial_step_places_the_markers_and_the_slider(valley_race):
+    spec = comparison_spec(valley_race, 37)
+    slider = spec["layout"]["sliders"][0]
+    assert slider["steps"][slider["active"]]["args"][0] == ["37"]
+    markers = [spec["data"][i] for i in spec["frames"][0]["traces"]]
+    assert markers[0]["x"] == [float(valley_race.trajectories[0].params[37, 0])]
+
+
+def test_loss_panel_shows_the_gap_to_the_minimum_on_a_log_axis(valley_race):
+    spec = comparison_spec(valley_race, 0)
+    layout = spec["layout"]
+    assert layout["yaxis2"]["type"] == "log"
+    assert "f − f_min" in layout["yaxis2"]["title"]["text"]
+    assert "log scale" in layout["yaxis2"]["title"]["text"]
+    floor = comparison_floor(valley_race)
+    assert layout["yaxis2"]["range"][0] == pytest.approx(math.log10(floor))
+    curves = [t for t in spec["data"] if t.get("xaxis") == "x2" and t["mode"] == "lines"]
+    for curve, t in zip(curves, valley_race.trajectories, strict=True):
+        np.testing.assert_array_equal(values(curve["customdata"]), t.loss - valley_race.f_min)
+        y = values(curve["y"])
+        shown = y >= floor
+        np.testing.assert_array_equal(y[shown], t.loss[shown])
+        assert np.all(y[~shown] < floor)  # below the floor: off the bottom edge
+
+
+def test_loss_panel_is_linear_f_without_a_minimum():
+    result = compare(ComparisonSettings.for_function("saddle"))
+    spec = comparison_spec(result, 0)
+    assert spec["layout"]["yaxis2"]["type"] == "linear"
+    assert spec["layout"]["yaxis2"]["title"]["text"].startswith("f (linear")
+    assert "minimum" not in names(spec)
+    lo, hi = spec["layout"]["yaxis2"]["range"]
+    assert all(lo <= v <= hi for t in result.trajectories for v in t.loss)
+
+
+def test_slider_read_out_lists_every_optimizer(valley_race):
+    spec = comparison_spec(valley_race, 0)
+    slider = spec["layout"]["sliders"][0]
+    assert len(slider["steps"]) == len(spec["frames"])
+    label = slider["steps"][10]["label"]
+    assert label.startswith("10 ")
+    for (name, _), t in zip(VALLEY_RACE.runs, valley_race.trajectories, strict=True):
+        assert f"{name} {t.loss[10]:.3g}" in label
+    assert all(s["args"][1]["frame"]["redraw"] is False for s in slider["steps"])
+    menus = spec["layout"]["updatemenus"]
+    labels = [b["label"] for m in menus for b in m["buttons"]]
+    assert labels[:2] == ["▶ Play", "❚❚ Pause"] and len(labels) == 5
+
+
+def test_paths_minima_and_start(valley_race):
+    spec = comparison_spec(valley_race, 0)
+    paths = [t for t in spec["data"] if t.get("legendgroup") in OPTIMIZERS and t["mode"] == "lines"]
+    paths = [t for t in paths if t["xaxis"] == "x"]
+    for path, t in zip(paths, valley_race.trajectories, strict=True):
+        np.testing.assert_array_equal(values(path["x"]), t.params[:, 0])
+        np.testing.assert_array_equal(values(path["y"]), t.params[:, 1])
+    minimum = spec["data"][names(spec).index("minimum")]
+    assert (minimum["x"], minimum["y"]) == ([0.0], [0.0])
+    start = spec["data"][names(spec).index("start")]
+    assert (start["x"], start["y"]) == ([2.5], [-1.0])
+
+
+def test_large_arrays_travel_as_typed_arrays(valley_race):
+    """As on the main page: paths, loss curves and contour lines are base64, not text."""
+    spec = comparison_spec(valley_race, 0)
+    large = [t for t in spec["data"] if t["mode"] == "lines"]
+    assert len(large) == 2 * len(VALLEY_RACE.runs) + len(contours(spec))
+    for trace in large:
+        assert isinstance(trace["x"], dict) and trace["x"]["dtype"] == "f8"
+        assert isinstance(trace["y"], dict) and trace["y"]["dtype"] == "f8"
+
+
+@pytest.mark.parametrize("function", sorted(TEST_FUNCTIONS))
+def test_contour_is_scatter_lines_of_f_outside_every_frame(function):
+    """Level lines, not a contour trace (which redraw-free animations drop), on the contour
+    panel, hovering their level of f, and never moved by a frame: they stay while Play runs."""
+    result = compare(ComparisonSettings.for_function(function))
+    spec = comparison_spec(result, 0)
+    lines = contours(spec)
+    assert len(lines) >= 10
+    assert not any(t["type"] in ("contour", "heatmap") for t in spec["data"])
+    assert "images" not in spec["layout"]
+    fn = result.function
+    for trace in lines:
+        assert (trace["type"], trace["mode"]) == ("scatter", "lines")
+        assert (trace["xaxis"], trace["yaxis"]) == ("x", "y")
+        level = float(trace["hovertemplate"].removeprefix("loss = ").split("<")[0])
+        xs, ys = values(trace["x"]), values(trace["y"])
+        points = np.column_stack((xs, ys))[np.isfinite(xs)][::50]
+        f = [fn.value(p) for p in points]
+        # Linear interpolation on the grid: every point lies on its level to a few percent.
+        np.testing.assert_allclose(f, level, rtol=0.05, atol=1e-3 * np.ptp(result.grid.z))
+    contour_indices = {i for i, t in enumerate(spec["data"]) if t.get("legendgroup") == "contours"}
+    for frame in spec["frames"]:
+        assert contour_indices.isdisjoint(frame["traces"])
+    assert sum(t["showlegend"] for t in lines) == 1  # one legend entry for all of them
+
+
+def test_contour_levels_follow_the_start_or_spread_evenly_without_a_minimum(valley_race):
+    z = valley_race.grid.z
+    levels = contour_levels(valley_race)
+    above = levels - z.min()
+    ratios = above[1:] / above[:-1]
+    np.testing.assert_allclose(ratios, ratios[0])  # geometric above the lowest f in view
+    assert above[0] == pytest.approx(1e-2 * (valley_race.start_loss - z.min()))
+    assert levels[-1] < z.max()
+    saddle = compare(ComparisonSettings.for_function("saddle"))
+    even = contour_levels(saddle)
+    np.testing.assert_allclose(np.diff(even), np.diff(even)[0])
+    assert saddle.grid.z.min() < even[0] and even[-1] < saddle.grid.z.max()
+    hovered = [t["hovertemplate"] for t in contours(comparison_spec(saddle, 0))]
+    assert hovered == [f"loss = {v:.6g}<extra></extra>" for v in even]
+
+
+def test_no_optimizers_still_draws_the_function():
+    result = compare(ComparisonSettings(runs=()))
+    spec = comparison_spec(result, 0)
+    go.Figure(spec)
+    assert len(spec["frames"]) == 1 and spec["frames"][0]["traces"] == []
+    assert "start" in names(spec)
