@@ -566,6 +566,8 @@ def main() -> None:
         run.frame_steps.tolist(),
         key="step",
         format_func=lambda k: f"{k:,}",
+        help="The numbers and the explanation below are for this step. While the figure "
+        "plays, its own slider read-out gives the numbers of each step it shows.",
     )
     if len(run.frame_steps) < run.trajectory.steps + 1:
         st.caption(

@@ -1,7 +1,7 @@
 """Points to fit: generate them, or load and validate a CSV file.
 
 Every bad input raises `GdvizError` with a message for the person who supplied it (what is wrong
-and where). Row numbers in messages count lines of the file from 1, header included, as a text
+and where). Line numbers in messages count lines of the file from 1, header included, as a text
 editor or spreadsheet shows them.
 
 Loading rules, decided once here:
@@ -445,7 +445,8 @@ def _rejection(name: str, frame: pd.DataFrame) -> str:
 
 def _text_reason(name: str, value: object, row: int) -> str:
     reason = (
-        f"Column {_show(name)} has text {_show(value)} in row {row}; every value must be a number."
+        f"Column {_show(name)} has text {_show(value)} on line {row} of the file; every value "
+        "must be a number."
     )
     if re.fullmatch(r"[+-]?\d+,\d+", str(value).strip()):
         reason += (
@@ -493,7 +494,7 @@ def _read_frame(text: str, delimiter: str | None, skip: int, max_rows: int) -> p
         bad = _BAD_LINE.search(reason)
         if bad:
             expected, line, saw = bad.groups()
-            reason = f"row {line} has {saw} values, but the rows above it have {expected}"
+            reason = f"line {line} has {saw} values, but the lines above it have {expected}"
         elif "EOF inside string" in reason:
             reason = 'a quote mark (") is opened but never closed'
         reason = reason or type(error).__name__
@@ -607,10 +608,10 @@ def _dropped_note(rows: np.ndarray) -> str:
         return ""
     shown = ", ".join(str(int(r)) for r in rows[:_LISTED_ROWS])
     more = f" and {_count(len(rows) - _LISTED_ROWS)} more" if len(rows) > _LISTED_ROWS else ""
-    which = "row" if len(rows) == 1 else "rows"
+    which = "line" if len(rows) == 1 else "lines"
     return (
         f"Dropped {_plural(len(rows), 'row')} with missing or infinite values "
-        f"({which} {shown}{more})."
+        f"({which} {shown}{more} of the file)."
     )
 
 

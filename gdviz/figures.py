@@ -204,7 +204,8 @@ def contour_lines(grid: Grid, levels: int | np.ndarray = CONTOUR_LEVELS) -> list
         values = low + (high - low) * np.geomspace(1e-3, 1.0, levels + 1)[:-1]
     else:
         values = np.asarray(levels, dtype=float)
-    colours = sample_colorscale("Viridis", list(np.linspace(0.0, 0.9, values.size)))
+    # Viridis stops short of its palest yellow, which would vanish on a white background.
+    colours = sample_colorscale("Viridis", list(np.linspace(0.0, 0.8, values.size)))
     generator = contourpy.contour_generator(
         grid.p0, grid.p1, np.ma.masked_invalid(z), line_type=contourpy.LineType.ChunkCombinedNan
     )
@@ -386,8 +387,8 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
             "y": ay,
             "mode": "lines+markers",
             "name": "−gradient (direction)",
-            "line": {"color": ORANGE, "width": 3},
-            "marker": {"symbol": "arrow", "angleref": "previous", "size": [0, 14], "color": ORANGE},
+            "line": {"color": PURPLE, "width": 3},
+            "marker": {"symbol": "arrow", "angleref": "previous", "size": [0, 14], "color": PURPLE},
             "hoverinfo": "skip",
         },
     )
@@ -493,7 +494,7 @@ def _loss_scale_buttons(log_range, linear_range) -> dict:
         "x": _domain(2)[1],
         "y": 1.0,
         "xanchor": "right",
-        "yanchor": "top",
+        "yanchor": "bottom",
         "pad": {"t": 2, "r": 2},
         "showactive": True,
         "active": 0,
@@ -511,19 +512,24 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
     t, grid = run.trajectory, run.grid
     p0_label, p1_label = (escape(v) for v in run.param_labels)
     k0 = run.snap(step)
-    # A diverging path climbs far above the framed surface: clip it to the surface's top.
-    path_z = np.minimum(t.loss, float(np.nanmax(grid.z)))
+    z_low, z_high = float(np.nanmin(grid.z)), float(np.nanmax(grid.z))
+    # The path and markers float 1.5% of the height above the surface, which would otherwise
+    # half-bury them; a diverging path is clipped at the surface's top. Hover shows the exact
+    # loss (customdata), not the drawn height.
+    lift = 0.015 * (z_high - z_low)
+    path_z = np.minimum(t.loss, z_high) + lift
     hover = (
         f"{p0_label} = %{{x:{_EXACT}}}<br>{p1_label} = %{{y:{_EXACT}}}"
-        f"<br>loss = %{{z:{_EXACT}}}<extra></extra>"
+        f"<br>loss = %{{customdata:{_EXACT}}}<extra></extra>"
     )
 
-    def point(name: str, x: float, y: float, z: float, marker: dict) -> dict:
+    def point(name: str, x: float, y: float, loss: float, marker: dict) -> dict:
         return {
             "type": "scatter3d",
             "x": [float(x)],
             "y": [float(y)],
-            "z": [float(z)],
+            "z": [min(float(loss), z_high) + lift],
+            "customdata": [float(loss)],
             "mode": "markers",
             "name": name,
             "marker": marker,
@@ -548,6 +554,7 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
             "x": t.params[:, 0],
             "y": t.params[:, 1],
             "z": path_z,
+            "customdata": t.loss,
             "mode": "lines",
             "name": "descent path",
             "line": {"color": VERMILLION, "width": 5},
@@ -557,7 +564,7 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
             "start",
             t.params[0, 0],
             t.params[0, 1],
-            path_z[0],
+            t.loss[0],
             {"size": 6, "color": ORANGE, "symbol": "circle-open"},
         ),
         point(
@@ -570,7 +577,7 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
             "current step",
             t.params[k0, 0],
             t.params[k0, 1],
-            path_z[k0],
+            t.loss[k0],
             {"size": 7, "color": VERMILLION, "line": {"color": "white", "width": 2}},
         ),
     ]
@@ -588,7 +595,7 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
             "yaxis": {"title": {"text": p1_label}, "range": list(grid.window[1])},
             "zaxis": {
                 "title": {"text": f"loss ({escape(run.settings.loss)})"},
-                "range": [float(np.nanmin(grid.z)), float(np.nanmax(grid.z))],
+                "range": [z_low, z_high + 2 * lift],
             },
             "camera": {"eye": {"x": 1.5, "y": -1.6, "z": 0.9}},
             "uirevision": "gdviz-surface",
@@ -605,6 +612,7 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
                     "x": [float(t.params[k, 0])],
                     "y": [float(t.params[k, 1])],
                     "z": [float(path_z[k])],
+                    "customdata": [float(t.loss[k])],
                 }
             ],
             "traces": [marker],
@@ -634,7 +642,7 @@ def standalone_html(descent: dict, surface: dict, title: str) -> str:
 # Static text (no user data); it finds the two figures by their layout.meta. A 3-D frame needs
 # a full WebGL redraw (about 230 ms with software rendering, a few ms on a GPU), which blocks
 # the page, so the 3-D view follows at the rate the machine affords: after a redraw that took
-# c ms it waits 9c ms, keeping 3-D redraws under a tenth of the time and the 2-D views at
+# c ms it waits 19c ms, keeping 3-D redraws to a twentieth of the time and the 2-D views at
 # their frame rate. When an animation or a slider move ends, the 3-D view catches up at once.
 SYNC_SCRIPT = """
 <script>
@@ -661,12 +669,12 @@ SYNC_SCRIPT = """
     Promise.all(graphs("__SURFACE__").map(function (gd) {
       return window.Plotly.animate(gd, [name], {mode: "immediate",
         frame: {duration: 0, redraw: true}, transition: {duration: 0}});
-    })).then(done, done);
+    })).then(function () { window.requestAnimationFrame(done); }, done);
   }
   function request(name, now) {
     pending = name;
     if (busy) { return; }
-    var wait = now ? 0 : lastEnd + 9 * cost - performance.now();
+    var wait = now ? 0 : lastEnd + 19 * cost - performance.now();
     if (wait <= 0) { if (timer) { clearTimeout(timer); timer = null; } flush(); return; }
     if (!timer) { timer = setTimeout(function () { timer = null; flush(); }, wait); }
   }
@@ -691,6 +699,11 @@ SYNC_SCRIPT = """
       });
     });
   }
+  // Pausing interrupts Plotly.animate, whose button handler leaves the rejection (with no
+  // reason) uncaught; it is expected, not an error.
+  window.addEventListener("unhandledrejection", function (ev) {
+    if (ev.reason === undefined) { ev.preventDefault(); }
+  });
   hook();
   window.setInterval(hook, 500);
 })();

@@ -313,13 +313,13 @@ def test_missing_and_infinite_rows_are_dropped_and_named():
     np.testing.assert_array_equal(points.y, [2.0, 4.0, 10.0])
     assert points.dropped == 6
     assert points.note == (
-        "Dropped 6 rows with missing or infinite values (rows 3, 5, 6, 7, 8, 9)."
+        "Dropped 6 rows with missing or infinite values (lines 3, 5, 6, 7, 8, 9 of the file)."
     )
 
 
 def test_one_dropped_row_is_singular():
     assert load_csv(b"1,2\n3,\n5,6\n").note == (
-        "Dropped 1 row with missing or infinite values (row 2)."
+        "Dropped 1 row with missing or infinite values (line 2 of the file)."
     )
 
 
@@ -327,15 +327,15 @@ def test_many_dropped_rows_are_summarised():
     data = b"x,y\n" + b"1,2\n3,4\n" + b"nan,\n" * 25
     points = load_csv(data)
     assert points.dropped == 25
-    assert "(rows 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 and 15 more)" in points.note
+    assert "(lines 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 and 15 more of the file)" in points.note
 
 
 def test_lines_without_values_are_skipped_without_counting_and_rows_keep_file_numbers():
     data = b"\n\nx,y\n\n1,2\n\n3,abc\n\n"
     points = load_csv(b"\n\nx,y\n\n1,2\n  \r\n3,4\n\n,\n\n \n")
     assert (points.n, points.dropped) == (2, 1)
-    assert "(row 9)" in points.note
-    assert "in row 7" in _error(data, y="y")
+    assert "(line 9 of the file)" in points.note
+    assert "on line 7 of the file" in _error(data, y="y")
 
 
 def test_missing_markers_pandas_does_not_know_are_still_missing():
@@ -375,15 +375,15 @@ def test_error_only_one_column(data):
 def test_error_no_numeric_columns_says_why():
     message = _error(b"name,city\nann,paris\nbob,rome\n")
     assert "No column of this file holds only numbers" in message
-    assert 'Column "column 1" has text "name" in row 1' in message
+    assert 'Column "column 1" has text "name" on line 1 of the file' in message
     message = _error(b"x,y\n1,a\n,b\n", x="x")
-    assert 'Column "y" has text "a" in row 2' in message
+    assert 'Column "y" has text "a" on line 2 of the file' in message
 
 
 def test_error_text_in_a_chosen_column_names_column_row_and_value():
     data = b"x,y\n1,2\n3,4\n5,6\n7,8\n9,10\n11,abc\n13,14\n"
     assert _error(data, x="x", y="y") == (
-        'Column "y" has text "abc" in row 7; every value must be a number.'
+        'Column "y" has text "abc" on line 7 of the file; every value must be a number.'
     )
 
 
@@ -391,7 +391,7 @@ def test_error_default_choice_lists_rejected_columns():
     message = _error(b"x,y\n1,2\n3,oops\n5,6\n")
     assert "needs two columns of numbers" in message
     assert 'only column "x" holds only numbers' in message
-    assert 'Column "y" has text "oops" in row 3' in message
+    assert 'Column "y" has text "oops" on line 3 of the file' in message
 
 
 def test_error_empty_column_chosen():
@@ -400,12 +400,14 @@ def test_error_empty_column_chosen():
 
 def test_error_decimal_comma_gets_a_hint():
     message = _error(b"x;y\n1,5;2\n3;4\n", x="x", y="y")
-    assert 'Column "x" has text "1,5" in row 2' in message
+    assert 'Column "x" has text "1,5" on line 2 of the file' in message
     assert "1.5, not 1,5" in message
 
 
 def test_error_true_false_are_words_not_numbers():
-    assert 'has text "True" in row 2' in _error(b"x,y\n1,True\n2,False\n", x="x", y="y")
+    assert 'has text "True" on line 2 of the file' in _error(
+        b"x,y\n1,True\n2,False\n", x="x", y="y"
+    )
 
 
 def test_error_long_values_are_cut_short():
@@ -419,7 +421,7 @@ def test_error_fewer_than_two_points():
     assert "gdviz needs at least 2 points" in _error(b"x,y\n1,2\n")
     message = _error(b"x,y\n1,2\n3,\n,4\n")
     assert "Only 1 row has numbers in both" in message
-    assert "(rows 3, 4)" in message
+    assert "(lines 3, 4 of the file)" in message
 
 
 def test_error_header_without_data():
@@ -494,7 +496,7 @@ def test_error_binary_file(data):
 
 
 def test_error_ragged_rows():
-    assert "row 3 has 3 values, but the rows above it have 2" in _error(b"1,2\n3,4\n5,6,7\n")
+    assert "line 3 has 3 values, but the lines above it have 2" in _error(b"1,2\n3,4\n5,6,7\n")
 
 
 def test_error_unclosed_quote():
