@@ -514,8 +514,12 @@ def data_table(points: Points) -> None:
 
 def navigation() -> None:
     """The pages by what they do (Streamlit's own menu would call this one "app")."""
-    st.sidebar.page_link("app.py", label="Fit a line", icon="📉")
-    st.sidebar.page_link("pages/1_Compare_optimizers.py", label="Compare optimizers", icon="🏁")
+    st.sidebar.page_link("app.py", label="Fit a line", icon=":material/show_chart:")
+    st.sidebar.page_link(
+        "pages/1_Compare_optimizers.py",
+        label="Compare optimizers",
+        icon=":material/compare_arrows:",
+    )
 
 
 def main() -> None:

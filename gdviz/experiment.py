@@ -24,13 +24,16 @@ from gdviz.analysis import (
 from gdviz.data import Points
 from gdviz.engine import Trajectory, run
 from gdviz.errors import GdvizError
-from gdviz.objectives import LineFit
+from gdviz.objectives import QUADRATIC_LOSSES, LineFit
 from gdviz.optimizers import optimizer_spec
 from gdviz.settings import Settings
 from gdviz.surface import Grid, frame_window, loss_grid
 
 MAX_FRAMES = 200
-GRID_SIZE = 60
+GRID_SIZE = 60  # the 3-D surface: smooth enough to see, light to send
+# The contour's level lines are interpolated linearly between grid points; where a cell costs
+# O(1) (mse, sse) a finer grid keeps each line within ~3% of the level it is labelled with.
+CONTOUR_GRID_SIZE = 150
 # Beyond this many times the starting loss a diverging path leaves the interesting region; the
 # surface is framed on the part of the path below it so the start and optimum stay visible.
 FRAME_LOSS_FACTOR = 1e3
@@ -62,7 +65,8 @@ class LineFitRun:
     optimum_run: tuple[float, float]  # least squares, the descent's units
     optimum_loss: float
     stability: Stability | None  # mse/sse only
-    grid: Grid
+    grid: Grid  # for the 3-D surface
+    contour_grid: Grid  # same window, finer where cheap: for the level lines
     frame_steps: np.ndarray  # the steps that get an animation frame
 
     def snap(self, step: int) -> int:
@@ -165,7 +169,10 @@ def run_line_fit(points: Points, settings: Settings) -> LineFitRun:
         standardized = LineFit(other.transform(points.x), points.y, settings.loss)
         stability = _stability(fit, standardized, settings, optimizer)
 
-    grid = loss_grid(fit, _surface_window(trajectory, optimum_run), GRID_SIZE)
+    window = _surface_window(trajectory, optimum_run)
+    grid = loss_grid(fit, window, GRID_SIZE)
+    fine = settings.loss in QUADRATIC_LOSSES
+    contour_grid = loss_grid(fit, window, CONTOUR_GRID_SIZE) if fine else grid
     lines.setflags(write=False)
     steps_framed = frame_steps(trajectory.steps)
     steps_framed.setflags(write=False)
@@ -181,6 +188,7 @@ def run_line_fit(points: Points, settings: Settings) -> LineFitRun:
         optimum_loss=fit.value(np.array(optimum_run, dtype=float)),
         stability=stability,
         grid=grid,
+        contour_grid=contour_grid,
         frame_steps=steps_framed,
     )
 

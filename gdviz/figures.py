@@ -46,14 +46,14 @@ SURFACE_META = "gdviz-surface"
 _EXACT = ".10g"
 
 
-def typed(values) -> dict:
+def typed(values, dtype: str = "f8") -> dict:
     """A numpy array as Plotly's typed-array JSON ({"dtype", "bdata", "shape"}).
 
     Serialising base64 is several times faster than Plotly writing every float as text, and
     about 30% smaller; it is what go.Figure itself sends since Plotly 6.
     """
-    a = np.ascontiguousarray(values, dtype="<f8")
-    spec = {"dtype": "f8", "bdata": base64.b64encode(a.tobytes()).decode("ascii")}
+    a = np.ascontiguousarray(values, dtype="<" + dtype)
+    spec = {"dtype": dtype, "bdata": base64.b64encode(a.tobytes()).decode("ascii")}
     if a.ndim > 1:
         spec["shape"] = ", ".join(str(n) for n in a.shape)
     return spec
@@ -97,21 +97,39 @@ def _arrow(run: LineFitRun, step: int) -> tuple[list[float], list[float]]:
     return [float(p[0]), float(tip[0])], [float(p[1]), float(tip[1])]
 
 
+MAX_DRAWN_STEPS = 2000
+
+
+def drawn_steps(run: LineFitRun) -> np.ndarray:
+    """The steps whose points the static curves (loss, paths) are drawn through.
+
+    All of them up to MAX_DRAWN_STEPS; beyond, every frame step plus evenly spaced others:
+    the picture is the same at screen resolution, and Plotly recomputes every trace on every
+    frame, so a 10 001-point curve would halve the frame rate. Each drawn point is exact.
+    """
+    last = run.trajectory.steps
+    if last + 1 <= MAX_DRAWN_STEPS:
+        return np.arange(last + 1)
+    even = np.round(np.linspace(0, last, MAX_DRAWN_STEPS - run.frame_steps.size)).astype(int)
+    return np.union1d(run.frame_steps, even)
+
+
 def _line_y(run: LineFitRun, step: int, x_ends: np.ndarray) -> list[float]:
     m, b = run.lines[step]
     return (m * x_ends + b).tolist()
 
 
-def _residuals(run, step, xs, ys) -> tuple[list, list]:
+def _residual_x(xs: np.ndarray) -> np.ndarray:
+    """x of the residual segments: (x_i, x_i, gap) per point; it never moves."""
+    return np.column_stack((xs, xs, np.full(xs.size, np.nan))).ravel()
+
+
+def _residual_y(run, step, xs, ys) -> dict:
+    """y of the residual segments, (y_i, ŷ_i, gap), as float32: screen precision is plenty
+    for a drawn segment, and 200 frames of them stay small."""
     m, b = run.lines[step]
-    fitted = m * xs + b
-    x = np.column_stack((xs, xs, np.full(xs.size, np.nan))).ravel()
-    y = np.column_stack((ys, fitted, np.full(xs.size, np.nan))).ravel()
-    return _nan_to_none(x), _nan_to_none(y)
-
-
-def _nan_to_none(a: np.ndarray) -> list:
-    return [None if math.isnan(v) else v for v in a.tolist()]
+    y = np.column_stack((ys, m * xs + b, np.full(xs.size, np.nan))).ravel()
+    return typed(y, "f4")
 
 
 def step_label(run: LineFitRun, step: int) -> str:
@@ -240,6 +258,7 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
     x_ends = np.array((pts.x.min(), pts.x.max()))
     residuals = residuals and xs.size <= MAX_RESIDUALS
     k0 = run.snap(step)
+    shown = drawn_steps(run)
     p0_label, p1_label = (escape(v) for v in run.param_labels)
     x_name, y_name = escape(pts.x_name), escape(pts.y_name)
     on = {1: ("x", "y"), 2: ("x2", "y2"), 3: ("x3", "y3")}
@@ -266,7 +285,7 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
         },
     )
     if residuals:
-        rx, ry = _residuals(run, k0, xs, ys)
+        rx, ry = _residual_x(xs), _residual_y(run, k0, xs, ys)
         add(
             "residuals",
             1,
@@ -315,8 +334,8 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
         2,
         {
             "type": "scatter",
-            "x": np.arange(t.steps + 1),
-            "y": t.loss,
+            "x": shown,
+            "y": t.loss[shown],
             "mode": "lines",
             "name": "loss",
             "line": {"color": BLUE, "width": 2},
@@ -336,15 +355,15 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
             "hovertemplate": loss_hover,
         },
     )
-    for i, level in enumerate(contour_lines(run.grid)):
+    for i, level in enumerate(contour_lines(run.contour_grid)):
         add(f"contour {i}", 3, level)
     add(
         "path",
         3,
         {
             "type": "scatter",
-            "x": t.params[:, 0],
-            "y": t.params[:, 1],
+            "x": t.params[shown, 0],
+            "y": t.params[shown, 1],
             "mode": "lines",
             "name": "descent path",
             "line": {"color": "#222222", "width": 2},
@@ -410,10 +429,12 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
     )
 
     loss_top = float(np.max(t.loss))
-    linear_range = _padded(min(float(np.min(t.loss)), 0.0), loss_top, 0.05)
+    # Headroom above the curve for the linear | log buttons, which sit inside the panel.
+    low = min(float(np.min(t.loss)), 0.0)
+    linear_range = [low - 0.05 * (loss_top - low), loss_top + 0.2 * (loss_top - low)]
     positive_loss = t.loss[t.loss > 0]
     log_range = (
-        [math.log10(positive_loss.min()) - 0.1, math.log10(positive_loss.max()) + 0.1]
+        [math.log10(positive_loss.min()) - 0.1, math.log10(positive_loss.max()) + 0.6]
         if positive_loss.size
         else [-1.0, 1.0]
     )
@@ -476,8 +497,7 @@ def _frame(run, k, moving, x_ends, xs, ys, residuals) -> dict:
         {"type": "scatter", "x": [float(t.params[k, 0])], "y": [float(t.params[k, 1])]},
     ]
     if residuals:
-        rx, ry = _residuals(run, k, xs, ys)
-        data.append({"type": "scatter", "x": rx, "y": ry})
+        data.append({"type": "scatter", "y": _residual_y(run, k, xs, ys)})
     return {"name": str(k), "data": data, "traces": moving}
 
 
@@ -494,7 +514,7 @@ def _loss_scale_buttons(log_range, linear_range) -> dict:
         "x": _domain(2)[1],
         "y": 1.0,
         "xanchor": "right",
-        "yanchor": "bottom",
+        "yanchor": "top",
         "pad": {"t": 2, "r": 2},
         "showactive": True,
         "active": 0,
@@ -518,6 +538,13 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
     # loss (customdata), not the drawn height.
     lift = 0.015 * (z_high - z_low)
     path_z = np.minimum(t.loss, z_high) + lift
+    (x_lo, x_hi), (y_lo, y_hi) = grid.window
+    m_path, b_path = t.params[:, 0], t.params[:, 1]
+    outside = (m_path < x_lo) | (m_path > x_hi) | (b_path < y_lo) | (b_path > y_hi)
+    # WebGL does not clip at the axes: a diverging path leaves the box as a gap, and the
+    # current-step marker is hidden (NaN) while it is outside.
+    path_x, path_y = np.where(outside, np.nan, m_path), np.where(outside, np.nan, b_path)
+    shown = drawn_steps(run)
     hover = (
         f"{p0_label} = %{{x:{_EXACT}}}<br>{p1_label} = %{{y:{_EXACT}}}"
         f"<br>loss = %{{customdata:{_EXACT}}}<extra></extra>"
@@ -551,10 +578,10 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
         },
         {
             "type": "scatter3d",
-            "x": t.params[:, 0],
-            "y": t.params[:, 1],
-            "z": path_z,
-            "customdata": t.loss,
+            "x": path_x[shown],
+            "y": path_y[shown],
+            "z": path_z[shown],
+            "customdata": t.loss[shown],
             "mode": "lines",
             "name": "descent path",
             "line": {"color": VERMILLION, "width": 5},
@@ -609,8 +636,9 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
             "data": [
                 {
                     "type": "scatter3d",
-                    "x": [float(t.params[k, 0])],
-                    "y": [float(t.params[k, 1])],
+                    # null (not NaN, which JSON lacks) hides the marker outside the box
+                    "x": [None if outside[k] else float(path_x[k])],
+                    "y": [None if outside[k] else float(path_y[k])],
                     "z": [float(path_z[k])],
                     "customdata": [float(t.loss[k])],
                 }

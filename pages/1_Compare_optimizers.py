@@ -240,8 +240,12 @@ def share(settings: ComparisonSettings) -> None:
 
 
 def main() -> None:
-    st.sidebar.page_link("app.py", label="Fit a line", icon="📉")
-    st.sidebar.page_link("pages/1_Compare_optimizers.py", label="Compare optimizers", icon="🏁")
+    st.sidebar.page_link("app.py", label="Fit a line", icon=":material/show_chart:")
+    st.sidebar.page_link(
+        "pages/1_Compare_optimizers.py",
+        label="Compare optimizers",
+        icon=":material/compare_arrows:",
+    )
     st.title("Compare optimizers")
     st.markdown(
         "Several optimizers on one function, compared fairly: **the same start, the same step "

@@ -20,6 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, chromium_missing, streamlit_server
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from gdviz.player import SPEEDS
+
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 DESCENT = ".st-key-descent .js-plotly-plot"
 SURFACE = ".st-key-surface .js-plotly-plot"
@@ -194,8 +196,8 @@ def main() -> int:
         warm.context.close()
 
         page, default = load(browser, url + "/")
-        plays.append(play(page, "normal", "default, ▶ Play (normal, 40 ms/frame)"))
-        plays.append(play(page, "fast", "default, ▶ fast (16 ms/frame)"))
+        plays.append(play(page, "normal", f"default, ▶ Play (normal, {SPEEDS['normal']} ms/frame)"))
+        plays.append(play(page, "fast", f"default, ▶ fast ({SPEEDS['fast']} ms/frame)"))
         cost = redraw_cost_ms(page)
         purge_surface(page)
         frame_cost = {"/": frame_cost_ms(page)}
@@ -236,7 +238,7 @@ def main() -> int:
         print(f"One 2-D frame, no waiting (3-D purged), median of 20, {name}: {ms:.0f} ms")
     print(
         "(Plotly advances frames on requestAnimationFrame once the frame duration has passed: at"
-        " 60 Hz a 40 ms frame lasts 50 ms, so 'normal' tops out at 20 fps.)"
+        f" 60 Hz a {SPEEDS['normal']} ms frame lasts a whole number of 16.7 ms refreshes.)"
     )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print()

@@ -203,7 +203,7 @@ def test_residuals_toggle_adds_one_segment_per_point():
     at = page(dataset="by-hand")
     at.toggle(key="residuals").set_value(True).run()
     residuals = trace(figures(at)["descent"], "residuals")
-    assert len(residuals["x"]) == 3 * 12  # x, x, gap for each of 12 points
+    assert arr(residuals["x"]).size == 3 * 12  # x, x, gap for each of 12 points
 
 
 # --- uploads ---------------------------------------------------------------------------------
