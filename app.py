@@ -31,6 +31,7 @@ from gdviz.settings import (
     from_query,
     to_query,
 )
+from gdviz.text import plain
 
 st.set_page_config(page_title="gdviz · gradient descent, step by step", layout="wide")
 
@@ -216,6 +217,7 @@ def upload_controls() -> tuple[Points | None, str, DataSource | None]:
         on_change=reset_step,
     )
     if upload is None:
+        st.session_state.pop("_upload_error", None)
         sb.info("Choose a CSV file with at least two numeric columns.")
         return None, "", None
     content = upload.getvalue()
@@ -496,7 +498,8 @@ def share_and_downloads(
 
 
 def data_table(points: Points) -> None:
-    with st.expander(f"The data: {points.n:,} points ({points.x_name}, {points.y_name})"):
+    names = f"{plain(points.x_name)}, {plain(points.y_name)}"
+    with st.expander(f"The data: {points.n:,} points ({names})"):
         shown = min(points.n, 10_000)
         st.dataframe(
             pd.DataFrame({points.x_name: points.x[:shown], points.y_name: points.y[:shown]}),
@@ -531,13 +534,13 @@ def main() -> None:
         "loss and the path on the loss surface move together."
     )
     for note in st.session_state.get("_url_notes", []):
-        st.warning(f"From the link: {note}")
+        st.warning(f"From the link: {plain(note)}")
 
     points, data_key, source = data_controls()
     if points is None:
         error = st.session_state.get("_upload_error")
         if error:
-            st.error(f"Could not use {error[0]!r}: {error[1]}")
+            st.error(f"Could not use the file {plain(error[0])}: {plain(error[1])}")
         fallback = st.session_state.get("_last_good")
         if fallback is None:
             default = sample_points("study-hours")
@@ -556,7 +559,7 @@ def main() -> None:
         run = engine_run(data_key, points, run_settings)
     except GdvizError as error:
         optimizer_controls(None, points)
-        st.error(f"Cannot run with these settings: {error}")
+        st.error(f"Cannot run with these settings: {plain(error)}")
         st.query_params.from_dict(to_query(settings))
         return
     optimizer_controls(run, points)

@@ -31,6 +31,7 @@ from gdviz.errors import GdvizError
 from gdviz.figures import PlainFigure
 from gdviz.objectives import TEST_FUNCTIONS, test_function
 from gdviz.optimizers import OPTIMIZERS
+from gdviz.text import plain
 
 st.set_page_config(page_title="gdviz · compare optimizers", layout="wide")
 
@@ -255,11 +256,11 @@ def main() -> None:
     )
     settings = controls()
     for note in st.session_state.get(NOTES, []):
-        st.warning(f"From the link: {note}")
+        st.warning(f"From the link: {plain(note)}")
     try:
         comparison = cached_comparison(settings)
     except GdvizError as error:
-        st.error(f"Cannot compare with these settings: {error}")
+        st.error(f"Cannot compare with these settings: {plain(error)}")
         st.query_params.from_dict(to_query(settings))
         return
     if not settings.runs:

@@ -373,3 +373,13 @@ def test_a_ten_thousand_step_run_stays_under_two_megabytes():
     assert all(
         math.isfinite(len(f["frames"])) and len(f["frames"]) <= 200 for f in figures(at).values()
     )
+
+
+def test_user_text_is_shown_as_typed_not_as_markdown():
+    at = upload(page(), b"[click](http://example.com),**bold**\n1,2\n2,3\n3,5\n")
+    assert_clean(at)
+    label = expander_label(at)
+    assert r"\[click\]\(http\://example\.com\)" in label and r"\*\*bold\*\*" in label
+    bad = page(optimizer="[x](http://example.com)")
+    note = next(w.value for w in bad.warning if w.value.startswith("From the link"))
+    assert "](http" not in note and r"\]\(http" in note

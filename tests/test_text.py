@@ -1,0 +1,28 @@
+"""User text made inert for Streamlit's Markdown."""
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gdviz.text import plain
+
+
+def test_markdown_and_html_starters_are_escaped():
+    assert plain("[a](b) **c** <i>d</i> $e$ :red[f]") == (
+        r"\[a\]\(b\) \*\*c\*\* \<i\>d\<\/i\> \$e\$ \:red\[f\]".replace(r"\/", "/")
+    )
+
+
+@given(st.text())
+def test_every_special_character_is_preceded_by_a_backslash(text):
+    escaped = plain(text)
+    # Undoing the escapes gives the text back, and no special character stands alone.
+    assert re.sub(r"\\(.)", r"\1", escaped, flags=re.DOTALL) == text
+    i = 0
+    while i < len(escaped):
+        if escaped[i] == "\\":
+            i += 2
+            continue
+        assert escaped[i] not in "\\`*_{}[]()#+-.!|<>$:~"
+        i += 1
