@@ -16,6 +16,7 @@ the page wraps the dicts in `PlainFigure`, and the tests validate every spec wit
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import math
 
@@ -79,22 +80,22 @@ def shown_points(run: LineFitRun) -> tuple[np.ndarray, np.ndarray]:
     return idx, idx
 
 
-def _arrow(run: LineFitRun, step: int) -> tuple[list[float], list[float]]:
-    """A segment from θ_k along −∇L(θ_k), a fixed 12% of the window long on screen.
+def _arrows(run: LineFitRun, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Segments from θ_k along −∇L(θ_k), each a fixed 12% of the window long on screen.
 
     The direction is the true one in parameter space; only the length is normalised, in
-    window units, so the arrow stays visible whatever the gradient's size.
+    window units, so the arrow stays visible whatever the gradient's size. A zero gradient
+    gives a zero-length arrow. Returns x and y, each of shape (len(steps), 2): tail, tip.
     """
     (a0, b0), (a1, b1) = run.grid.window
     span = np.array((b0 - a0, b1 - a1))
-    p = run.trajectory.params[step]
-    g = run.trajectory.grad[step]
-    screen = -g / span
-    norm = float(np.hypot(*screen))
-    if norm == 0 or not math.isfinite(norm):
-        return [float(p[0])], [float(p[1])]
-    tip = p + 0.12 * screen / norm * span
-    return [float(p[0]), float(tip[0])], [float(p[1]), float(tip[1])]
+    p = run.trajectory.params[steps]
+    screen = -run.trajectory.grad[steps] / span
+    norm = np.hypot(screen[:, 0], screen[:, 1])[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        unit = np.where((norm > 0) & np.isfinite(norm), screen / norm, 0.0)
+    tip = p + 0.12 * unit * span
+    return np.column_stack((p[:, 0], tip[:, 0])), np.column_stack((p[:, 1], tip[:, 1]))
 
 
 MAX_DRAWN_STEPS = 2000
@@ -201,6 +202,13 @@ def _marker(color: str, size: int = 11) -> dict:
 CONTOUR_LEVELS = 14
 
 
+@functools.lru_cache(maxsize=16)
+def _level_colours(count: int) -> list[str]:
+    """Viridis, stopping short of its palest yellow, which would vanish on white (cached:
+    Plotly's colour sampling validates its input and costs more than the contouring)."""
+    return sample_colorscale("Viridis", list(np.linspace(0.0, 0.8, count)))
+
+
 def contour_lines(grid: Grid, levels: int | np.ndarray = CONTOUR_LEVELS) -> list[dict]:
     """Level curves of the loss as plain scatter lines, one trace per level.
 
@@ -222,8 +230,7 @@ def contour_lines(grid: Grid, levels: int | np.ndarray = CONTOUR_LEVELS) -> list
         values = low + (high - low) * np.geomspace(1e-3, 1.0, levels + 1)[:-1]
     else:
         values = np.asarray(levels, dtype=float)
-    # Viridis stops short of its palest yellow, which would vanish on a white background.
-    colours = sample_colorscale("Viridis", list(np.linspace(0.0, 0.8, values.size)))
+    colours = _level_colours(values.size)
     generator = contourpy.contour_generator(
         grid.p0, grid.p1, np.ma.masked_invalid(z), line_type=contourpy.LineType.ChunkCombinedNan
     )
@@ -396,7 +403,7 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
             "hovertemplate": "least-squares optimum<extra></extra>",
         },
     )
-    ax, ay = _arrow(run, k0)
+    ax, ay = (a[0].tolist() for a in _arrows(run, np.array([k0])))
     add(
         "arrow",
         3,
@@ -483,22 +490,30 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
     moving = [index[k] for k in ("line", "loss marker", "arrow", "current")]
     if residuals:
         moving.append(index["residuals"])
-    frames = [_frame(run, int(k), moving, x_ends, xs, ys, residuals) for k in run.frame_steps]
+    frames = _frames(run, moving, x_ends, xs, ys, residuals)
     return {"data": data, "layout": layout, "frames": frames}
 
 
-def _frame(run, k, moving, x_ends, xs, ys, residuals) -> dict:
-    t = run.trajectory
-    ax, ay = _arrow(run, k)
-    data = [
-        {"type": "scatter", "y": _line_y(run, k, x_ends)},
-        {"type": "scatter", "x": [k], "y": [float(t.loss[k])]},
-        {"type": "scatter", "x": ax, "y": ay},
-        {"type": "scatter", "x": [float(t.params[k, 0])], "y": [float(t.params[k, 1])]},
-    ]
-    if residuals:
-        data.append({"type": "scatter", "y": _residual_y(run, k, xs, ys)})
-    return {"name": str(k), "data": data, "traces": moving}
+def _frames(run, moving, x_ends, xs, ys, residuals) -> list[dict]:
+    """One frame per frame step, moving only the line, the two markers and the arrow (and the
+    residuals); computed for all frames at once, then written as plain lists."""
+    t, steps = run.trajectory, run.frame_steps
+    lines_y = (run.lines[steps, :1] * x_ends + run.lines[steps, 1:]).tolist()
+    arrows_x, arrows_y = (a.tolist() for a in _arrows(run, steps))
+    losses = t.loss[steps].tolist()
+    points = t.params[steps].tolist()
+    frames = []
+    for i, k in enumerate(steps.tolist()):
+        data = [
+            {"type": "scatter", "y": lines_y[i]},
+            {"type": "scatter", "x": [k], "y": [losses[i]]},
+            {"type": "scatter", "x": arrows_x[i], "y": arrows_y[i]},
+            {"type": "scatter", "x": [points[i][0]], "y": [points[i][1]]},
+        ]
+        if residuals:
+            data.append({"type": "scatter", "y": _residual_y(run, k, xs, ys)})
+        frames.append({"name": str(k), "data": data, "traces": moving})
+    return frames
 
 
 def _loss_scale_buttons(log_range, linear_range) -> dict:
