@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent)]  # conftest's helpers, and gdviz itself
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # gdviz
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # conftest's server helpers
 
 from conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, chromium_missing, streamlit_server
 from playwright.sync_api import Browser, Page, sync_playwright
