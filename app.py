@@ -312,6 +312,17 @@ def optimizer_controls(run: LineFitRun | None, points: Points | None) -> None:
         on_change=reset_step,
         help=f"Up to {MAX_PAGE_STEPS:,} on this page.",
     )
+    sb.number_input(
+        "Stop when the gradient's length ≤",
+        min_value=0.0,
+        max_value=1e6,
+        key="tol",
+        format="%g",
+        step=None,
+        on_change=reset_step,
+        help="The tolerance: the run stops at the first step whose full gradient is this "
+        "short, and says so. 0 runs every step.",
+    )
     n = points.n if points is not None else MAX_GENERATED_POINTS
     sb.number_input(
         "Batch size (0 = all points)",

@@ -156,7 +156,13 @@ def run_line_fit(points: Points, settings: Settings) -> LineFitRun:
         start = scaling.from_original(settings.m0, settings.b0)
     batch = settings.batch if 0 < settings.batch < points.n else None
     trajectory = run(
-        fit, optimizer, start, steps=settings.steps, batch_size=batch, seed=settings.seed
+        fit,
+        optimizer,
+        start,
+        steps=settings.steps,
+        tol=settings.tol,
+        batch_size=batch,
+        seed=settings.seed,
     )
     m_run, b_run = trajectory.params[:, 0], trajectory.params[:, 1]
     lines = np.column_stack(scaling.to_original(m_run, b_run) if scaling else (m_run, b_run))

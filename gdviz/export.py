@@ -542,6 +542,13 @@ def numpy_script(settings: Settings, data_source: DataSource) -> str:
             "batches_per_epoch = (N + BATCH - 1) // BATCH  # the last batch may be smaller",
         ]
     lines += ["", "for step in range(1, STEPS + 1):"]
+    if settings.tol > 0:
+        lines += [
+            f"    full = gradient(theta, {x_run}, y)  # the full gradient at the current step",
+            f"    if np.hypot(*full) <= {_g(settings.tol)}:  # the tolerance: converged",
+            '        print(f"Converged at step {step - 1}.")',
+            "        break",
+        ]
     if batch:
         lines += [
             "    k = (step - 1) % batches_per_epoch",

@@ -72,6 +72,9 @@ class Settings:
     batch: int = 0  # 0 means all points (full-batch)
     scale: bool = False
     step: int = 0  # the step shown when the page opens (Play starts from it)
+    # Stop when the full gradient's length falls to this (0: run every step). Absolute, in the
+    # loss's units per unit of m and b, as the engine's tolerance is.
+    tol: float = 1e-3
     hyper: tuple[tuple[str, float | bool], ...] = field(default=())
 
     def hyperparameters(self) -> dict[str, float | bool]:
@@ -107,6 +110,7 @@ def field_specs(dataset_choices: tuple[str, ...]) -> dict[str, Field]:
         "batch": Field("int", 0, MAX_GENERATED_POINTS * 10),
         "scale": Field("bool"),
         "step": Field("int", 0, MAX_PAGE_STEPS),
+        "tol": Field("float", 0.0, 1e6),
     }
 
 

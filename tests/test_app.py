@@ -138,7 +138,8 @@ def test_standardise_x_changes_the_descent_units_and_fixes_house_prices():
     assert_clean(at)
     assert "∂L/∂m_z" in metrics(at)
     assert not any("Standardise x" in w.value for w in at.warning)
-    at.select_slider(key="step").set_value(200).run()
+    last = int(metrics(at)["Step"].split("/")[1].replace(",", ""))  # may stop early: converged
+    at.select_slider(key="step").set_value(last).run()
     assert metrics(at)["Gap closed"] == "100.0%"
 
 
@@ -278,6 +279,7 @@ ROUND_TRIP = {
     "batch": "10",
     "scale": "1",
     "step": "25",
+    "tol": "0",
     "beta1": "0.8",
     "beta2": "0.99",
     "eps": "1e-06",
@@ -383,3 +385,18 @@ def test_user_text_is_shown_as_typed_not_as_markdown():
     bad = page(optimizer="[x](http://example.com)")
     note = next(w.value for w in bad.warning if w.value.startswith("From the link"))
     assert "](http" not in note and r"\]\(http" in note
+
+
+def test_convergence_is_reported_at_its_step_and_the_views_end_there():
+    at = page(dataset="by-hand", scale="1", lr="0.1", steps="5000", tol="1e-6")
+    assert_clean(at)
+    message = at.success[0].value
+    stop = int(re.search(r"Converged at step ([0-9,]+)", message).group(1).replace(",", ""))
+    assert 0 < stop < 5000
+    assert metrics(at)["Step"] == f"0 / {stop:,}"
+    descent = figures(at)["descent"]
+    assert descent["frames"][-1]["name"] == str(stop)
+    assert at.query_params["tol"] == "1e-06"
+    # Tolerance 0 runs every step.
+    at.number_input(key="tol").set_value(0.0).run()
+    assert metrics(at)["Step"] == "0 / 5,000"
