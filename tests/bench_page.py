@@ -358,7 +358,7 @@ def pieces() -> None:
     big = generate_points(100_000, 2.0, 1.0, 1.0, 0.0, 10.0, 0)
     cases = {
         "default": (study, Settings()),
-        "10,000 steps": (study, replace(Settings(), steps=10_000)),
+        "10,000 steps": (study, replace(Settings(), steps=10_000, tol=0.0)),
         "n=100,000": (big, replace(Settings(), dataset="generate", n=100_000)),
     }
 
@@ -432,7 +432,7 @@ def main() -> None:
         controls_once = control_changes(table, problems, " [compile once]", offset=3)
 
     # 4. and 5. big runs
-    payload_10k = scenario(table, "4. 10,000 steps", problems, steps=10_000)
+    payload_10k = scenario(table, "4. 10,000 steps", problems, steps=10_000, tol=0)  # every step
     payload_100k = scenario(table, "5. n=100,000", problems, dataset="generate", n=100_000)
 
     table.show(base)
