@@ -21,7 +21,7 @@ import numpy as np
 
 from gdviz import data
 from gdviz.analysis import Scaling, curvature, least_squares, stability_limit
-from gdviz.engine import MAX_STEPS, run
+from gdviz.engine import MAX_STEPS, Trajectory, run
 from gdviz.errors import GdvizError
 from gdviz.objectives import LOSSES, TEST_FUNCTIONS, LineFit, test_function
 from gdviz.optimizers import OPTIMIZERS, Optimizer, optimizer_spec
@@ -458,6 +458,29 @@ def _clean(obj: Any) -> Any:
     return obj
 
 
+def _outcome(trajectory: Trajectory) -> dict:
+    """The run's status, in words too, and the steps taken: the first keys of every JSON."""
+    return {
+        "status": trajectory.status,
+        "message": trajectory.message,
+        "steps": trajectory.steps,
+    }
+
+
+def _run_fields(trajectory: Trajectory, optimizer: Optimizer, curv, limit) -> dict:
+    """What both commands report about the optimizer and the curvature."""
+    return {
+        "lr_max": None if curv is None else curv.lr_max,
+        "condition_number": None if curv is None else curv.condition_number,
+        "stability_limit": limit,
+        "suggested_lr": trajectory.suggested_lr,
+        "diverged_at": trajectory.diverged_at,
+        "optimizer": optimizer.name,
+        "lr": optimizer.lr,
+        "hyperparameters": optimizer.hyperparameters,
+    }
+
+
 def _emit_json(obj: dict[str, Any]) -> None:
     print(json.dumps(_clean(obj), allow_nan=False))
 
@@ -507,22 +530,13 @@ def _fit(args: argparse.Namespace) -> int:
         _emit_json(
             {
                 "command": "fit",
-                "status": trajectory.status,
-                "message": trajectory.message,
-                "steps": trajectory.steps,
+                **_outcome(trajectory),
                 "m": m_path[-1],
                 "b": b_path[-1],
                 "loss": trajectory.final_loss,
                 "history": {"m": m_path, "b": b_path, "loss": trajectory.loss},
                 "optimum": {"m": ls_m, "b": ls_b, "loss": ls_loss},
-                "lr_max": None if curv is None else curv.lr_max,
-                "condition_number": None if curv is None else curv.condition_number,
-                "stability_limit": limit,
-                "suggested_lr": trajectory.suggested_lr,
-                "diverged_at": trajectory.diverged_at,
-                "optimizer": optimizer.name,
-                "lr": optimizer.lr,
-                "hyperparameters": optimizer.hyperparameters,
+                **_run_fields(trajectory, optimizer, curv, limit),
                 "loss_function": args.loss,
                 "huber_delta": delta if args.loss == "huber" else None,
                 "standardized": scaling is not None,
@@ -602,9 +616,7 @@ def _optimize(args: argparse.Namespace) -> int:
         _emit_json(
             {
                 "command": "optimize",
-                "status": trajectory.status,
-                "message": trajectory.message,
-                "steps": trajectory.steps,
+                **_outcome(trajectory),
                 "x": final,
                 "loss": trajectory.final_loss,
                 "history": {"x": trajectory.params, "loss": trajectory.loss},
@@ -613,14 +625,7 @@ def _optimize(args: argparse.Namespace) -> int:
                 "minima": function.minima,
                 "nearest_minimum": None if nearest is None else nearest[0],
                 "distance_to_minimum": None if nearest is None else nearest[1],
-                "lr_max": None if curv is None else curv.lr_max,
-                "condition_number": None if curv is None else curv.condition_number,
-                "stability_limit": limit,
-                "suggested_lr": trajectory.suggested_lr,
-                "diverged_at": trajectory.diverged_at,
-                "optimizer": optimizer.name,
-                "lr": optimizer.lr,
-                "hyperparameters": optimizer.hyperparameters,
+                **_run_fields(trajectory, optimizer, curv, limit),
                 "start": start,
             }
         )
