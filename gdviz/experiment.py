@@ -170,9 +170,13 @@ def run_line_fit(points: Points, settings: Settings) -> LineFitRun:
     optimum = least_squares(points.x, points.y)
     optimum_run = scaling.from_original(*optimum) if scaling else optimum
     stability = None
-    if settings.loss in ("mse", "sse"):
-        other = Scaling.of(points.x)
-        standardized = LineFit(other.transform(points.x), points.y, settings.loss)
+    if settings.loss in QUADRATIC_LOSSES:
+        # The meter compares with standardised x: reuse the run's fit when it already is.
+        standardized = (
+            fit
+            if scaling
+            else LineFit(Scaling.of(points.x).transform(points.x), points.y, settings.loss)
+        )
         stability = _stability(fit, standardized, settings, optimizer)
 
     window = _surface_window(trajectory, optimum_run)

@@ -70,14 +70,12 @@ def escape(text: str) -> str:
     return html.escape(str(text), quote=True)
 
 
-def shown_points(run: LineFitRun) -> tuple[np.ndarray, np.ndarray]:
+def shown_points(run: LineFitRun) -> np.ndarray:
     """Indices of the points drawn: all, or a uniform seeded sample of MAX_SCATTER."""
     n = run.points.n
     if n <= MAX_SCATTER:
-        return np.arange(n), np.arange(n)
-    rng = np.random.default_rng(0)
-    idx = np.sort(rng.choice(n, MAX_SCATTER, replace=False))
-    return idx, idx
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, MAX_SCATTER, replace=False))
 
 
 def _arrows(run: LineFitRun, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -260,7 +258,7 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
     """The three 2-D views with one animation: line over points, loss curve, contour + path."""
     t = run.trajectory
     pts = run.points
-    idx, _ = shown_points(run)
+    idx = shown_points(run)
     xs, ys = pts.x[idx], pts.y[idx]
     x_ends = np.array((pts.x.min(), pts.x.max()))
     residuals = residuals and xs.size <= MAX_RESIDUALS
