@@ -1,0 +1,1 @@
+"""Plain-dict Plotly specs per panel, contours, colours, text escaping and the player's data (no streamlit)."""
