@@ -1,1 +1,3 @@
-"""Plain-dict Plotly specs per panel, contours, colours, text escaping and the player's data (no streamlit)."""
+"""Plain-dict Plotly specs per panel, contours, colours, text escaping, the player's data.
+
+Imports no streamlit."""
