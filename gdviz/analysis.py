@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz.errors import GdvizError
-from gdviz.objectives import QUADRATIC_LOSSES, LineFit, Objective, TestFunction
-from gdviz.optimizers import Optimizer
+from gdviz.losses import QUADRATIC_LOSSES
+from gdviz.objectives import LineFit, Objective, TestFunction
+from gdviz.optimizers import OPTIMIZERS, Optimizer
 
 
 @dataclass(frozen=True)
@@ -84,26 +85,19 @@ def least_squares(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(m), float(y_mean + b_centred - m * x_mean)
 
 
-def _momentum_of(optimizer: Optimizer) -> tuple[float, bool]:
-    h = optimizer.hyperparameters
-    return float(h.get("momentum", 0.0)), bool(h.get("nesterov", False))
-
-
 def stability_limit(curv: Curvature, optimizer: Optimizer) -> float | None:
-    """Largest stable learning rate on this quadratic, for gd and (undamped) momentum.
+    """Largest stable learning rate on this quadratic, by the optimizer's registered rule.
 
     gd: 2/λmax. Heavy ball (torch convention): 2(1 + μ)/λmax. Nesterov: 2(1 + μ)/((1 + 2μ)λmax).
-    None for adaptive optimizers, whose step size is not γ·∇L, and for a quadratic with a
-    negative eigenvalue (no learning rate makes it converge).
+    None for adaptive optimizers, whose step size is not γ·∇L, for damped or weight-decayed
+    momentum, and for a quadratic with a negative eigenvalue (no learning rate converges).
     """
-    if curv.lam_min < 0 or optimizer.name not in ("gd", "momentum", "nesterov"):
+    rule = OPTIMIZERS[optimizer.name].stability if optimizer.name in OPTIMIZERS else None
+    h = optimizer.hyperparameters
+    if curv.lam_min < 0 or rule is None or h.get("dampening") or h.get("weight_decay"):
         return None
-    mu, nesterov = _momentum_of(optimizer)
-    if optimizer.hyperparameters.get("dampening", 0.0) or optimizer.hyperparameters.get(
-        "weight_decay", 0.0
-    ):
-        return None
-    if nesterov:
+    mu = float(h.get("momentum", 0.0))
+    if rule == "nesterov" or h.get("nesterov"):
         return 2.0 * (1.0 + mu) / ((1.0 + 2.0 * mu) * curv.lam_max)
     return 2.0 * (1.0 + mu) / curv.lam_max
 

@@ -23,7 +23,8 @@ from gdviz import data
 from gdviz.analysis import Scaling, curvature, least_squares, stability_limit
 from gdviz.engine import MAX_STEPS, Trajectory, run
 from gdviz.errors import GdvizError
-from gdviz.objectives import LOSSES, TEST_FUNCTIONS, LineFit, test_function
+from gdviz.losses import LOSSES
+from gdviz.objectives import TEST_FUNCTIONS, LineFit, test_function
 from gdviz.optimizers import OPTIMIZERS, Optimizer, optimizer_spec
 
 PROG = "gdviz"

@@ -19,14 +19,7 @@ import numpy as np
 from gdviz.comparison import Comparison, near_start
 from gdviz.engine import Trajectory
 from gdviz.figures import (
-    BLUE,
     CONTOUR_LEVELS,
-    GREEN,
-    GREY,
-    ORANGE,
-    PURPLE,
-    SKY,
-    VERMILLION,
     contour_lines,
     escape,
     pack_arrays,
@@ -34,15 +27,6 @@ from gdviz.figures import (
 from gdviz.optimizers import OPTIMIZERS
 from gdviz.player import player_buttons, step_slider
 
-# Okabe–Ito colours, one fixed per optimizer so a curve keeps its colour when others come and go.
-COLORS = {
-    "gd": BLUE,
-    "momentum": ORANGE,
-    "nesterov": PURPLE,
-    "adagrad": SKY,
-    "rmsprop": GREEN,
-    "adam": VERMILLION,
-}
 MINIMUM_COLOR = "#F0E442"  # Okabe–Ito yellow, with a black edge
 # The log axis of f − f_min stops this share of its start value above 0 (machine precision
 # relative to the start; at least 1e-16): a curve that goes lower, or reaches exactly 0, runs
@@ -142,6 +126,12 @@ def step_label(comparison: Comparison, k: int) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+def _line(name: str, width: float) -> dict:
+    """An optimizer's line: its colour and its dash, so colour is never the only cue."""
+    style = OPTIMIZERS[name].style
+    return {"color": style.color, "dash": style.dash, "width": width}
+
+
 def _path(name: str, t: Trajectory) -> dict:
     title = escape(OPTIMIZERS[name].title)
     return {
@@ -151,7 +141,7 @@ def _path(name: str, t: Trajectory) -> dict:
         "mode": "lines",
         "name": f"{title} (γ = {t.lr:g})",
         "legendgroup": name,
-        "line": {"color": COLORS.get(name, GREY), "width": 2.5},
+        "line": _line(name, 2.5),
         "hovertemplate": f"{title}<br>x = %{{x:.6g}}<br>y = %{{y:.6g}}<extra></extra>",
         **CONTOUR,
     }
@@ -187,7 +177,7 @@ def _loss_curve(name: str, t: Trajectory, curve: _Curve, what: str) -> dict:
         "name": f"{title}: {what}",
         "legendgroup": name,
         "showlegend": False,
-        "line": {"color": COLORS.get(name, GREY), "width": 2},
+        "line": _line(name, 2),
         "hovertemplate": f"{title}<br>step %{{x}}<br>{what} = %{{customdata:.6g}}<extra></extra>",
         **LOSS,
     }
@@ -204,8 +194,9 @@ def _marker(name: str, x: float, y: float, *, on_contour: bool) -> dict:
         "legendgroup": name,
         "showlegend": False,
         "marker": {
-            "color": COLORS.get(name, GREY),
-            "size": 12 if on_contour else 10,
+            "color": OPTIMIZERS[name].style.color,
+            "symbol": OPTIMIZERS[name].style.marker,
+            "size": 13 if on_contour else 11,
             "line": {"color": "white", "width": 1.5},
         },
         "hoverinfo": "skip",

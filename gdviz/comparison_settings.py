@@ -5,14 +5,7 @@ each has its own learning rate and the registry's default hyperparameters. One f
 `ComparisonSettings` record says everything the page shows and travels in the URL
 (`from_query` / `to_query`, parsed and bounded by the same rules as the main page's settings).
 
-Default learning rates (`LEARNING_RATES`) were chosen per function by sweeping the 1-2-5 rates
-from 1e-5 to 5 over 300 steps from the function's own start: for each optimizer, a rate that
-gets close to the minimum within that budget without being the largest that does not diverge,
-where there was a choice (on Rosenbrock there is little: plain gradient descent diverges at
-0.003, so its default is 0.002). On the bowl x² + κy², gradient descent, momentum and Nesterov
-get 0.5/max(κ, 1), half plain gradient descent's stability limit 2/λmax = 1/κ, so their
-defaults stay stable whatever κ is; the adaptive methods (Adagrad, RMSprop, Adam) scale their
-own steps and keep one rate. An optimizer without an entry gets the registry's default rate.
+Default learning rates come from each optimizer's registry row (`OptimizerSpec.lr_for`).
 """
 
 from __future__ import annotations
@@ -31,78 +24,10 @@ DEFAULT_STEPS = 300
 MAX_STEPS = 5_000
 DEFAULT_KAPPA = 10.0
 
-# Good learning rates per function (see the module docstring); "bowl" is computed from κ.
-LEARNING_RATES: dict[str, dict[str, float]] = {
-    "valley": {
-        "gd": 0.2,
-        "momentum": 0.02,
-        "nesterov": 0.05,
-        "adagrad": 0.5,
-        "rmsprop": 0.05,
-        "adam": 0.1,
-    },
-    "rosenbrock": {
-        "gd": 0.002,
-        "momentum": 0.001,
-        "nesterov": 0.001,
-        "adagrad": 2.0,
-        "rmsprop": 0.1,
-        "adam": 0.5,
-    },
-    "himmelblau": {
-        "gd": 0.01,
-        "momentum": 0.002,
-        "nesterov": 0.005,
-        "adagrad": 1.0,
-        "rmsprop": 0.05,
-        "adam": 0.1,
-    },
-    "beale": {
-        "gd": 0.02,
-        "momentum": 0.002,
-        "nesterov": 0.002,
-        "adagrad": 1.0,
-        "rmsprop": 0.05,
-        "adam": 0.1,
-    },
-    "saddle": {
-        "gd": 0.01,
-        "momentum": 0.001,
-        "nesterov": 0.001,
-        "adagrad": 0.1,
-        "rmsprop": 0.01,
-        "adam": 0.01,
-    },
-    "booth": {
-        "gd": 0.05,
-        "momentum": 0.01,
-        "nesterov": 0.02,
-        "adagrad": 5.0,
-        "rmsprop": 0.5,
-        "adam": 0.5,
-    },
-    "matyas": {
-        "gd": 1.0,
-        "momentum": 0.1,
-        "nesterov": 0.2,
-        "adagrad": 5.0,
-        "rmsprop": 0.5,
-        "adam": 1.0,
-    },
-}
-_BOWL_ADAPTIVE = {"adagrad": 1.0, "rmsprop": 0.1, "adam": 0.1}
-
 
 def default_lr(function: str, optimizer: str, kappa: float = DEFAULT_KAPPA) -> float:
-    """A learning rate that suits `optimizer` on `function` (the registry's default if none).
-
-    On the bowl, the non-adaptive methods get 0.5/max(κ, 1), two significant digits.
-    """
-    if function == "bowl" and optimizer not in _BOWL_ADAPTIVE:
-        return float(f"{0.5 / max(kappa, 1.0):.2g}")
-    if function == "bowl":
-        return _BOWL_ADAPTIVE[optimizer]
-    return LEARNING_RATES.get(function, {}).get(optimizer, OPTIMIZERS[optimizer].default_lr)
+    """A learning rate that suits `optimizer` on `function` (its registry row's)."""
+    return OPTIMIZERS[optimizer].lr_for(function, kappa)
 
 
 def default_runs(

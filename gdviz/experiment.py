@@ -24,7 +24,8 @@ from gdviz.analysis import (
 from gdviz.data import Points
 from gdviz.engine import Trajectory, run
 from gdviz.errors import GdvizError
-from gdviz.objectives import QUADRATIC_LOSSES, LineFit
+from gdviz.losses import QUADRATIC_LOSSES
+from gdviz.objectives import LineFit
 from gdviz.optimizers import optimizer_spec
 from gdviz.settings import Settings
 from gdviz.surface import Grid, frame_window, loss_grid

@@ -23,8 +23,9 @@ from gdviz.data import Points, load_csv
 from gdviz.engine import EXPLOSION_FACTOR
 from gdviz.errors import GdvizError
 from gdviz.experiment import LineFitRun
-from gdviz.objectives import QUADRATIC_LOSSES
-from gdviz.optimizers import OPTIMIZERS
+from gdviz.literals import exact, short, string
+from gdviz.losses import QUADRATIC_LOSSES, loss_record
+from gdviz.optimizers import OPTIMIZERS, optimizer_spec
 from gdviz.samples import SAMPLES
 from gdviz.settings import GENERATE, UPLOAD, Settings
 
@@ -171,191 +172,6 @@ class DataSource:
 # The script
 # --------------------------------------------------------------------------------------------
 
-_LOSS_DOCS = {
-    "mse": "Mean squared error: L = (1/N) Σ r_i², residuals r_i = y_i - (m x_i + b).",
-    "sse": "Sum of squared errors: L = Σ r_i², residuals r_i = y_i - (m x_i + b).",
-    "mae": "Mean absolute error: L = (1/N) Σ |r_i|, residuals r_i = y_i - (m x_i + b).",
-    "huber": (
-        "Huber loss: L = (1/N) Σ h(r_i), h(r) = r²/2 if |r| <= δ else δ(|r| - δ/2),\n"
-        "    residuals r_i = y_i - (m x_i + b)."
-    ),
-}
-_LOSS_LINES = {
-    "mse": ("return np.mean(r * r)",),
-    "sse": ("return np.sum(r * r)",),
-    "mae": ("return np.mean(np.abs(r))",),
-    "huber": (
-        "a = np.abs(r)",
-        "return np.mean(np.where(a <= DELTA, 0.5 * r * r, DELTA * (a - 0.5 * DELTA)))",
-    ),
-}
-# ψ(r) = -∂loss/∂(m x + b) per point; the gradient is -(mean of ψ·x, mean of ψ) [× N for sse].
-_PSI = {
-    "mse": ("2 * r", "ψ(r) = 2r"),
-    "sse": ("2 * r", "ψ(r) = 2r"),
-    "mae": ("np.sign(r)", "ψ(r) = sign(r) (0 at r = 0)"),
-    "huber": ("np.clip(r, -DELTA, DELTA)", "ψ(r) = r clipped to [-δ, δ]"),
-}
-
-
-@dataclass(frozen=True)
-class _Rule:
-    """One optimizer as script text: constants, state before the loop, the update, its maths."""
-
-    constants: tuple[str, ...]
-    state: tuple[str, ...]
-    update: tuple[str, ...]
-    maths: tuple[str, ...]
-
-
-def _f(value) -> str:
-    """A float as a Python literal that reads back to the same number."""
-    return repr(float(value))
-
-
-def _g(value: float) -> str:
-    """A float as a short literal (1e6, not 1000000.0) when that reads back exactly."""
-    short = f"{value:g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
-    return short if float(short) == value else _f(value)
-
-
-def _s(text: str) -> str:
-    """A string as a Python literal, in double quotes where that needs no escapes."""
-    literal = repr(text)
-    if literal.startswith("'") and '"' not in text:
-        return '"' + literal[1:-1] + '"'
-    return literal
-
-
-def _gd(h: dict) -> _Rule:
-    return _Rule((), (), ("theta = theta - LR * grad",), ("θ ← θ - γ g",))
-
-
-def _momentum(h: dict) -> _Rule:
-    mu, tau = h["momentum"], h["dampening"]
-    constants = [f"MOMENTUM = {_f(mu)}  # μ: how much of the last step to keep"]
-    if tau:
-        constants.append(f"DAMPENING = {_f(tau)}  # τ: how much of each new gradient to damp")
-        velocity = "velocity = grad if step == 1 else MOMENTUM * velocity + (1 - DAMPENING) * grad"
-        maths = ("v ← g on the first step, then v ← μ v + (1 - τ) g", "θ ← θ - γ v")
-    else:
-        velocity = "velocity = MOMENTUM * velocity + grad"
-        maths = ("v ← μ v + g", "θ ← θ - γ v")
-    return _Rule(
-        tuple(constants),
-        ("velocity = np.zeros(2)  # v, a decaying sum of past gradients (torch's buffer)",),
-        (velocity, "theta = theta - LR * velocity"),
-        (*maths, "(torch's convention: the learning rate multiplies v)"),
-    )
-
-
-def _nesterov(h: dict) -> _Rule:
-    return _Rule(
-        (f"MOMENTUM = {_f(h['momentum'])}  # μ: how much of the last step to keep",),
-        ("velocity = np.zeros(2)  # v, a decaying sum of past gradients (torch's buffer)",),
-        (
-            "velocity = MOMENTUM * velocity + grad",
-            "theta = theta - LR * (grad + MOMENTUM * velocity)",
-        ),
-        ("v ← μ v + g", "θ ← θ - γ (g + μ v)   (look ahead along v; torch's form)"),
-    )
-
-
-def _adagrad(h: dict) -> _Rule:
-    decay = h["lr_decay"]
-    constants = [f"EPS = {_f(h['eps'])}  # ε: keeps the division finite"]
-    update = ["sum_sq = sum_sq + grad * grad"]
-    if decay:
-        constants.append(f"LR_DECAY = {_f(decay)}  # η: the learning rate shrinks over the steps")
-        update += [
-            "lr_t = LR / (1 + (step - 1) * LR_DECAY)",
-            "theta = theta - lr_t * (grad / (np.sqrt(sum_sq) + EPS))",
-        ]
-        maths = ("s ← s + g²", "θ ← θ - γ_t g / (√s + ε),  γ_t = γ / (1 + (t - 1) η)")
-    else:
-        update.append("theta = theta - LR * (grad / (np.sqrt(sum_sq) + EPS))")
-        maths = ("s ← s + g²", "θ ← θ - γ g / (√s + ε)")
-    return _Rule(
-        tuple(constants),
-        ("sum_sq = np.zeros(2)  # s, the sum of all squared gradients so far",),
-        tuple(update),
-        maths,
-    )
-
-
-def _rmsprop(h: dict) -> _Rule:
-    mu, centered = h["momentum"], h["centered"]
-    constants = [
-        f"ALPHA = {_f(h['alpha'])}  # α: smoothing of the squared gradients",
-        f"EPS = {_f(h['eps'])}  # ε: keeps the division finite",
-    ]
-    state = ["square_avg = np.zeros(2)  # v, a running average of g²"]
-    update = ["square_avg = ALPHA * square_avg + (1 - ALPHA) * grad * grad"]
-    maths = ["v ← α v + (1 - α) g²"]
-    if centered:
-        state.append("grad_avg = np.zeros(2)  # a, a running average of g (centered)")
-        update += [
-            "grad_avg = grad_avg + (grad - grad_avg) * (1 - ALPHA)",
-            "avg = np.sqrt(square_avg - grad_avg * grad_avg) + EPS",
-        ]
-        maths += ["a ← α a + (1 - α) g,  d = √(v - a²) + ε   (centered)"]
-    else:
-        update.append("avg = np.sqrt(square_avg) + EPS")
-        maths[0] += ",  d = √v + ε"
-    if mu:
-        constants.append(f"MOMENTUM = {_f(mu)}  # μ: momentum on the scaled step")
-        state.append("velocity = np.zeros(2)  # b, momentum on the scaled steps")
-        update += ["velocity = MOMENTUM * velocity + grad / avg", "theta = theta - LR * velocity"]
-        maths += ["b ← μ b + g / d,  θ ← θ - γ b"]
-    else:
-        update.append("theta = theta - LR * (grad / avg)")
-        maths += ["θ ← θ - γ g / d"]
-    return _Rule(tuple(constants), tuple(state), tuple(update), tuple(maths))
-
-
-def _adam(h: dict) -> _Rule:
-    amsgrad = h["amsgrad"]
-    constants = (
-        f"BETA1 = {_f(h['beta1'])}  # β₁: smoothing of the gradient",
-        f"BETA2 = {_f(h['beta2'])}  # β₂: smoothing of its square",
-        f"EPS = {_f(h['eps'])}  # ε: keeps the division finite",
-    )
-    state = [
-        "avg_grad = np.zeros(2)  # m in the formulas (not the slope): a running average of g",
-        "avg_sq = np.zeros(2)  # v, a running average of g²",
-    ]
-    update = [
-        "avg_grad = avg_grad + (grad - avg_grad) * (1 - BETA1)",
-        "avg_sq = BETA2 * avg_sq + (1 - BETA2) * grad * grad",
-    ]
-    maths = ["m ← β₁ m + (1 - β₁) g,  v ← β₂ v + (1 - β₂) g²"]
-    largest = "avg_sq"
-    if amsgrad:
-        state.append("max_sq = np.zeros(2)  # the largest v seen so far (amsgrad)")
-        update.append("max_sq = np.maximum(max_sq, avg_sq)")
-        maths.append("amsgrad: use v_max = max(v_max, v) in place of v")
-        largest = "max_sq"
-    update += [
-        "step_size = LR / (1 - BETA1**step)",
-        f"denom = np.sqrt({largest}) / np.sqrt(1 - BETA2**step) + EPS",
-        "theta = theta - step_size * (avg_grad / denom)",
-    ]
-    maths += [
-        "θ ← θ - γ m̂ / (√v̂ + ε),  m̂ = m / (1 - β₁ᵗ),  v̂ = v / (1 - β₂ᵗ)",
-        "(evaluated as torch does: γ/(1 - β₁ᵗ) · m / (√v / √(1 - β₂ᵗ) + ε))",
-    ]
-    return _Rule(constants, tuple(state), tuple(update), tuple(maths))
-
-
-_RULES = {
-    "gd": _gd,
-    "momentum": _momentum,
-    "nesterov": _nesterov,
-    "adagrad": _adagrad,
-    "rmsprop": _rmsprop,
-    "adam": _adam,
-}
-
 
 def _data_lines(source: DataSource) -> list[str]:
     """Lines that set x and y (and N) exactly as gdviz had them."""
@@ -365,13 +181,13 @@ def _data_lines(source: DataSource) -> list[str]:
     if source.kind == "sample":
         return [
             f"# The points: gdviz's sample file {name!r}, which must sit beside this script.",
-            f"data = pd.read_csv({_s(name)})",
-            f"x = data[{_s(source.x)}].to_numpy(dtype=float)",
-            f"y = data[{_s(source.y)}].to_numpy(dtype=float)",
+            f"data = pd.read_csv({string(name)})",
+            f"x = data[{string(source.x)}].to_numpy(dtype=float)",
+            f"y = data[{string(source.y)}].to_numpy(dtype=float)",
             "N = len(x)",
         ]
     if source.header:
-        x, y = _s(source.x), _s(source.y)
+        x, y = string(source.x), string(source.y)
         where = [f"# The points: your file {name!r}; put it in the same folder as this script."]
         no_header = []
     else:
@@ -384,7 +200,7 @@ def _data_lines(source: DataSource) -> list[str]:
     return [
         *where,
         "data = pd.read_csv(",
-        f"    {_s(name)},",
+        f"    {string(name)},",
         "    sep=None,  # sniff the delimiter (, ; or tab), as gdviz does",
         '    engine="python",',
         "    skipinitialspace=True,",
@@ -402,19 +218,21 @@ def _generated_lines(s: DataSource) -> list[str]:
     lines = [
         "# The points: drawn again exactly as gdviz drew them (same generator, same order).",
         f"rng = np.random.default_rng({int(s.seed)})",
-        f"x = rng.uniform({_f(s.x_min)}, {_f(s.x_max)}, {s.n})  # x_i ~ Uniform(x_min, x_max)",
+        f"x = rng.uniform({exact(s.x_min)}, {exact(s.x_max)}, {s.n})"
+        "  # x_i ~ Uniform(x_min, x_max)",
         f"e = rng.standard_normal({s.n})  # e_i ~ N(0, 1)",
-        f"y = {_f(s.slope)} * x + {_f(s.intercept)} + {_f(s.noise)} * e"
+        f"y = {exact(s.slope)} * x + {exact(s.intercept)} + {exact(s.noise)} * e"
         "  # y = slope·x + intercept + noise·e",
     ]
     n_out = math.floor(s.outliers * s.n + 0.5)
     if n_out:
         shift = 10.0 * s.noise + 5.0 * abs(s.slope) * (s.x_max - s.x_min)
         lines += [
-            f"# Outliers: {n_out} points chosen at random moved up or down by {_f(shift or 1.0)}.",
+            f"# Outliers: {n_out} points chosen at random moved up or down by "
+            f"{exact(shift or 1.0)}.",
             f"chosen = rng.choice({s.n}, size={n_out}, replace=False)",
             f"signs = rng.choice(np.array([-1.0, 1.0]), size={n_out})",
-            f"y[chosen] += signs * {_f(shift or 1.0)}",
+            f"y[chosen] += signs * {exact(shift or 1.0)}",
         ]
     return [*lines, "N = len(x)"]
 
@@ -444,7 +262,7 @@ def _header(settings: Settings, source: DataSource, batch: int | None) -> list[s
     return [
         '"""Fit a line y = m*x + b by gradient descent: one gdviz run, redone with numpy.',
         "",
-        f"Settings: {title}, {settings.loss} loss, learning rate {_f(settings.lr)}, "
+        f"Settings: {title}, {settings.loss} loss, learning rate {exact(settings.lr)}, "
         f"{settings.steps} steps,",
         f"{how}{scaled}; points: {data[source.kind]}. Run it with `python <this file>`.",
         *agree,
@@ -467,15 +285,13 @@ def numpy_script(settings: Settings, data_source: DataSource) -> str:
     Raises:
         GdvizError: an unknown optimizer or loss, or mini-batches from a file of unknown size.
     """
-    if settings.optimizer not in _RULES:
-        raise GdvizError(f"Unknown optimizer {settings.optimizer!r}.")
-    if settings.loss not in _LOSS_LINES:
-        raise GdvizError(f"Unknown loss {settings.loss!r}.")
+    spec = optimizer_spec(settings.optimizer)
+    loss_rule = loss_record(settings.loss)
     batch = _batch_size(settings, data_source)
-    rule = _RULES[settings.optimizer](settings.hyperparameters())
+    rule = spec.script(settings.hyperparameters())
     x_run = "z" if settings.scale else "x"
-    loss, psi = settings.loss, _PSI[settings.loss]
-    scale = "-N * " if loss == "sse" else "-"
+    psi = loss_rule.script_psi
+    scale = "-N * " if loss_rule.summed else "-"
 
     lines = _header(settings, data_source, batch)
     lines.append("import numpy as np")
@@ -485,12 +301,13 @@ def numpy_script(settings: Settings, data_source: DataSource) -> str:
 
     lines += [
         "# The settings of the run.",
-        f"LR = {_f(settings.lr)}  # the learning rate γ",
+        f"LR = {exact(settings.lr)}  # the learning rate γ",
         f"STEPS = {settings.steps}  # the number of updates",
-        f"M0, B0 = {_f(settings.m0)}, {_f(settings.b0)}  # the starting line",
+        f"M0, B0 = {exact(settings.m0)}, {exact(settings.b0)}  # the starting line",
     ]
-    if loss == "huber":
-        lines.append(f"DELTA = {_f(settings.delta)}  # δ: where the loss turns from r²/2 to linear")
+    if loss_rule.uses_delta:
+        delta = exact(settings.delta)
+        lines.append(f"DELTA = {delta}  # δ: where the loss turns from r²/2 to linear")
     if batch:
         lines.append(f"BATCH = {batch}  # points per mini-batch")
     lines += [*rule.constants, ""]
@@ -508,10 +325,10 @@ def numpy_script(settings: Settings, data_source: DataSource) -> str:
     lines += [
         "",
         "def loss(theta, x, y):",
-        f'    """{_LOSS_DOCS[loss]}"""',
+        f'    """{loss_rule.formula}"""',
         "    m, b = theta",
         "    r = y - (m * x + b)",
-        *(f"    {line}" for line in _LOSS_LINES[loss]),
+        *(f"    {line}" for line in loss_rule.script_value),
         "",
         "",
         "def gradient(theta, x, y):",
@@ -533,7 +350,7 @@ def numpy_script(settings: Settings, data_source: DataSource) -> str:
     lines += [
         *rule.state,
         f"current = loss(theta, {x_run}, y)",
-        f"LIMIT = {_g(EXPLOSION_FACTOR)} * max(abs(current), 1.0)  # past this, it has diverged",
+        f"LIMIT = {short(EXPLOSION_FACTOR)} * max(abs(current), 1.0)  # past this, it has diverged",
         "steps_taken = 0",
     ]
     if batch:
@@ -545,7 +362,7 @@ def numpy_script(settings: Settings, data_source: DataSource) -> str:
     if settings.tol > 0:
         lines += [
             f"    full = gradient(theta, {x_run}, y)  # the full gradient at the current step",
-            f"    if np.hypot(*full) <= {_g(settings.tol)}:  # the tolerance: converged",
+            f"    if np.hypot(*full) <= {short(settings.tol)}:  # the tolerance: converged",
             '        print(f"Converged at step {step - 1}.")',
             "        break",
         ]
@@ -571,7 +388,7 @@ def numpy_script(settings: Settings, data_source: DataSource) -> str:
         "    steps_taken = step",
         "    if abs(current) > LIMIT:",
         '        print(f"Diverged at step {step}: the loss grew to {current:.3g}, over '
-        f'{_g(EXPLOSION_FACTOR)} times its start.")',
+        f'{short(EXPLOSION_FACTOR)} times its start.")',
         "        break",
         "",
     ]

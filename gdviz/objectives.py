@@ -2,7 +2,7 @@
 
 Two families share one interface (`Objective`):
 
-* `LineFit`: fit y = m*x + b to points, parameters (m, b), with the losses in `LOSSES`;
+* `LineFit`: fit y = m*x + b to points, parameters (m, b), with the losses of `gdviz.losses`;
 * `TestFunction`: the classic 2-D functions of optimisation texts, parameters (x, y), in
   `TEST_FUNCTIONS`.
 
@@ -20,9 +20,8 @@ from typing import Protocol
 import numpy as np
 
 from gdviz.errors import GdvizError
+from gdviz.losses import LOSS_RECORDS, LOSSES, Loss
 
-LOSSES = ("mse", "sse", "mae", "huber")
-QUADRATIC_LOSSES = ("mse", "sse")
 # Points per block of the sufficient statistics' passes: 512 KB per temporary, in cache.
 _STATS_BLOCK = 65_536
 # Points per chunk when a grid is evaluated point by point (mae, huber): bounds the temporary
@@ -107,25 +106,18 @@ class SufficientStats:
         return self.rss + self.sxx * dm * dm + self.n * c * c
 
 
-def _huber(r: np.ndarray, delta: float) -> np.ndarray:
-    a = np.abs(r)
-    return np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta))
-
-
 @dataclass(frozen=True, eq=False)
 class LineFit:
     """The loss of the line y = m*x + b over points, as a function of (m, b).
 
-    Losses (r_i = y_i - (m x_i + b)):
+    The losses are the records of `gdviz.losses` (r_i = y_i - (m x_i + b)): ``mse`` (1/N) Σ r_i²,
+    the teaching material's convention (default); ``sse`` Σ r_i², no 1/N, so the same learning
+    rate takes N times larger steps; ``mae`` (1/N) Σ |r_i|; ``huber`` (1/N) Σ h_δ(r_i), torch's
+    HuberLoss.
 
-    * ``mse``   (1/N) Σ r_i²  — the teaching material's convention (default);
-    * ``sse``   Σ r_i²        — no 1/N, so the same learning rate takes N times larger steps;
-    * ``mae``   (1/N) Σ |r_i| — gradient uses sign(0) = 0 (a subgradient);
-    * ``huber`` (1/N) Σ h_δ(r_i), h_δ(r) = r²/2 if |r| ≤ δ else δ(|r| - δ/2) (torch's HuberLoss).
-
-    For ``mse``/``sse`` the value, the gradient and every grid cell come from `SufficientStats`:
-    O(1) per step and per cell whatever N is. The per-point formulas are kept for mini-batches
-    and as the oracle the tests compare against.
+    For quadratic losses (``mse``/``sse``) the value, the gradient and every grid cell come
+    from `SufficientStats`: O(1) per step and per cell whatever N is. The per-point formulas
+    are kept for mini-batches and as the oracle the tests compare against.
     """
 
     x: np.ndarray
@@ -145,7 +137,7 @@ class LineFit:
             raise GdvizError("A line needs at least 2 points.")
         if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
             raise GdvizError("Every x and y must be a finite number.")
-        if self.loss not in LOSSES:
+        if self.loss not in LOSS_RECORDS:
             raise GdvizError(f"Unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}.")
         if not (math.isfinite(self.delta) and self.delta > 0):
             raise GdvizError(f"The Huber delta must be a positive number, not {self.delta!r}.")
@@ -166,14 +158,19 @@ class LineFit:
         return self.x.size
 
     @property
+    def rule(self) -> Loss:
+        """The loss's record: its pointwise value ℓ(r) and derivative ψ(r)."""
+        return LOSS_RECORDS[self.loss]
+
+    @property
     def scale(self) -> float:
-        """N for sse (a sum), 1 for the losses that average over points."""
-        return float(self.n) if self.loss == "sse" else 1.0
+        """N for a summed loss (sse), 1 for the losses that average over points."""
+        return float(self.n) if self.rule.summed else 1.0
 
     # -- full data -------------------------------------------------------------------------
     def value(self, params: np.ndarray) -> float:
         m, b = float(params[0]), float(params[1])
-        if self.loss in QUADRATIC_LOSSES:
+        if self.rule.quadratic:
             return float(self.stats.sse(m, b)) * self._sse_factor
         return self.pointwise_value(params)
 
@@ -182,7 +179,7 @@ class LineFit:
 
     def value_and_gradient(self, params: np.ndarray) -> tuple[float, np.ndarray]:
         """Loss and gradient together: the engine's hot path, O(1) for mse/sse."""
-        if self.loss not in QUADRATIC_LOSSES:
+        if not self.rule.quadratic:
             return self.pointwise_value(params), self.pointwise_gradient(params)
         m, b = params.tolist()  # Python floats: far cheaper than numpy scalars here
         f, n, x_mean, y_mean, sxx, slope, rss = self._hot_constants
@@ -194,7 +191,7 @@ class LineFit:
     def grid(self, p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
         """Loss at every (m, b) pair of the broadcast arrays p0 (m) and p1 (b)."""
         m, b = np.broadcast_arrays(np.asarray(p0, float), np.asarray(p1, float))
-        if self.loss in QUADRATIC_LOSSES:
+        if self.rule.quadratic:
             return self.stats.sse(m, b) * self._sse_factor
         flat_m, flat_b = m.ravel(), b.ravel()
         out = np.empty(flat_m.size)
@@ -232,7 +229,7 @@ class LineFit:
     # -- helpers -----------------------------------------------------------------------------
     @property
     def _sse_factor(self) -> float:
-        return 1.0 if self.loss == "sse" else 1.0 / self.n
+        return 1.0 if self.rule.summed else 1.0 / self.n
 
     def _subset(self, indices):
         if indices is None:
@@ -240,18 +237,10 @@ class LineFit:
         return self.x[indices], self.y[indices]
 
     def _pointwise_loss(self, r: np.ndarray) -> np.ndarray:
-        if self.loss in QUADRATIC_LOSSES:
-            return r * r
-        if self.loss == "mae":
-            return np.abs(r)
-        return _huber(r, self.delta)
+        return self.rule.value(r, self.delta)
 
     def _residual_derivative(self, r: np.ndarray) -> np.ndarray:
-        if self.loss in QUADRATIC_LOSSES:
-            return 2.0 * r
-        if self.loss == "mae":
-            return np.sign(r)
-        return np.clip(r, -self.delta, self.delta)
+        return self.rule.psi(r, self.delta)
 
 
 def _as_readonly_float64(v, name: str) -> np.ndarray:

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
-from gdviz.objectives import LOSSES
+from gdviz.losses import LOSSES
 from gdviz.optimizers import OPTIMIZERS
 
 GENERATE = "generate"

@@ -17,7 +17,6 @@ from gdviz.comparison_figure import comparison_floor, comparison_spec, contour_l
 from gdviz.comparison_settings import (
     DEFAULT_OPTIMIZERS,
     DEFAULT_STEPS,
-    LEARNING_RATES,
     MAX_STEPS,
     ComparisonSettings,
     default_lr,
@@ -64,10 +63,12 @@ def test_defaults_are_the_functions_own():
     assert (s.function, s.steps, s.tol) == ("valley", DEFAULT_STEPS, 0.0)
     assert (s.x0, s.y0) == test_function("valley").start
     assert s.optimizers == DEFAULT_OPTIMIZERS
-    assert dict(s.runs) == {name: LEARNING_RATES["valley"][name] for name in DEFAULT_OPTIMIZERS}
+    assert dict(s.runs) == {
+        name: OPTIMIZERS[name].learning_rates["valley"] for name in DEFAULT_OPTIMIZERS
+    }
     rosen = ComparisonSettings.for_function("rosenbrock")
     assert (rosen.x0, rosen.y0) == test_function("rosenbrock").start
-    assert dict(rosen.runs)["gd"] == LEARNING_RATES["rosenbrock"]["gd"]
+    assert dict(rosen.runs)["gd"] == OPTIMIZERS["gd"].learning_rates["rosenbrock"]
 
 
 def test_every_function_has_a_rate_for_every_optimizer():
@@ -132,8 +133,8 @@ def test_missing_values_take_the_chosen_functions_defaults():
     assert notes == []
     assert (s.x0, s.y0) == test_function("beale").start
     assert s.runs == (
-        ("adam", LEARNING_RATES["beale"]["adam"]),
-        ("gd", LEARNING_RATES["beale"]["gd"]),
+        ("adam", OPTIMIZERS["adam"].learning_rates["beale"]),
+        ("gd", OPTIMIZERS["gd"].learning_rates["beale"]),
     )
 
 
@@ -162,7 +163,7 @@ def test_garbage_falls_back_with_a_note(params, expected, note):
 def test_garbage_learning_rates_and_optimizer_lists():
     s, notes = from_query({"optimizers": "gd, Adam,bogus,gd,,", "lr_gd": "-5", "lr_adam": "x"})
     assert s.optimizers == ("gd", "adam")  # case and spaces forgiven, repeats once
-    assert dict(s.runs) == {"gd": 1e-12, "adam": LEARNING_RATES["valley"]["adam"]}
+    assert dict(s.runs) == {"gd": 1e-12, "adam": OPTIMIZERS["adam"].learning_rates["valley"]}
     assert len(notes) == 3
     assert any("bogus" in n for n in notes)
     assert any("lr_gd=-5 is below the minimum" in n for n in notes)

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from gdviz.analysis import curvature, least_squares
 from gdviz.engine import MAX_STEPS, STATUSES, _Batches, iterate, run, step
 from gdviz.errors import GdvizError
-from gdviz.objectives import LOSSES, TEST_FUNCTIONS, LineFit, bowl, saddle, test_function, valley
+from gdviz.losses import LOSSES
+from gdviz.objectives import TEST_FUNCTIONS, LineFit, bowl, saddle, test_function, valley
 from gdviz.optimizers import OPTIMIZERS, sgd
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

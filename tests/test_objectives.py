@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from gdviz.errors import GdvizError
-from gdviz.objectives import LOSSES, TEST_FUNCTIONS, LineFit, test_function
+from gdviz.losses import LOSSES
+from gdviz.objectives import TEST_FUNCTIONS, LineFit, test_function
 
 # Every loss, with Huber at two deltas so both branches of h_δ carry weight.
 LOSS_CASES = [("mse", 1.0), ("sse", 1.0), ("mae", 1.0), ("huber", 1.0), ("huber", 0.25)]

@@ -12,7 +12,6 @@ from streamlit.testing.v1 import AppTest
 from gdviz.comparison import TABLE_COLUMNS
 from gdviz.comparison_settings import (
     DEFAULT_OPTIMIZERS,
-    LEARNING_RATES,
     ComparisonSettings,
     default_lr,
     to_query,
@@ -84,7 +83,7 @@ def test_default_comparison():
     assert list(table["optimizer"]) == [OPTIMIZERS[n].title for n in DEFAULT_OPTIMIZERS]
     assert dict(at.query_params) == to_query(ComparisonSettings())
     assert at.code[0].value.endswith("?" + "&".join(f"{k}={v}" for k, v in at.query_params.items()))
-    assert lr_inputs(at) == {n: LEARNING_RATES["valley"][n] for n in DEFAULT_OPTIMIZERS}
+    assert lr_inputs(at) == {n: OPTIMIZERS[n].learning_rates["valley"] for n in DEFAULT_OPTIMIZERS}
 
 
 def test_changing_the_function_resets_start_and_rates():
@@ -93,7 +92,9 @@ def test_changing_the_function_resets_start_and_rates():
     assert_clean(at)
     start = test_function("rosenbrock").start
     assert (at.number_input(key="cmp_x0").value, at.number_input(key="cmp_y0").value) == start
-    assert lr_inputs(at) == {n: LEARNING_RATES["rosenbrock"][n] for n in DEFAULT_OPTIMIZERS}
+    assert lr_inputs(at) == {
+        n: OPTIMIZERS[n].learning_rates["rosenbrock"] for n in DEFAULT_OPTIMIZERS
+    }
     query = dict(at.query_params)
     assert query["function"] == "rosenbrock" and query["x0"] == "-1.5"
     assert query["lr_gd"] == "0.002"
@@ -128,7 +129,7 @@ def test_adding_and_removing_optimizers():
     at.number_input(key="lr_gd").set_value(0.05).run()
     at.multiselect(key="cmp_optimizers").unselect("gd").run()
     at.multiselect(key="cmp_optimizers").select("gd").run()
-    assert lr_inputs(at)["gd"] == LEARNING_RATES["valley"]["gd"]
+    assert lr_inputs(at)["gd"] == OPTIMIZERS["gd"].learning_rates["valley"]
 
 
 def test_no_optimizer_chosen_still_shows_the_function():

@@ -1,4 +1,4 @@
-"""Optimizers as pure (init, update) pairs over immutable state, following torch.optim.
+"""The update rules: optimizers as pure (init, update) pairs over immutable state (torch.optim).
 
 Each optimizer is built by a factory taking the learning rate and keyword-only hyperparameters
 with torch.optim's names and defaults. It returns an `Optimizer` whose
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -28,6 +27,8 @@ from gdviz.errors import GdvizError
 
 InitFn = Callable[[np.ndarray], Any]
 UpdateFn = Callable[[np.ndarray, Any, np.ndarray], tuple[np.ndarray, Any]]
+# A rule's own part: from the (decayed) gradient and its state to the step θ is moved by.
+StepFn = Callable[[np.ndarray, Any], tuple[np.ndarray, Any]]
 
 
 class Optimizer(NamedTuple):
@@ -106,6 +107,37 @@ def _check_positive(name: str, value: float) -> float:
 
 
 # ----------------------------------------------------------------------------------------
+# What every rule shares, composed as optax chains its transforms:
+# add_decayed_weights(λ) -> the rule's own step -> θ ← θ - step
+# ----------------------------------------------------------------------------------------
+
+
+def _compose(
+    name: str,
+    lr: float,
+    hyper: dict[str, float | bool],
+    *,
+    weight_decay: float,
+    init: InitFn,
+    step: StepFn,
+) -> Optimizer:
+    """An `Optimizer` from a rule's `step(g, state) -> (Δ, state)`, with the shared parts:
+
+        g_t = ∇f(θ_{t-1}) + λ θ_{t-1}      (torch's L2 weight decay; skipped when λ = 0)
+        θ_t = θ_{t-1} - Δ_t
+
+    Δ includes the learning rate, so each rule keeps torch's own order of operations.
+    """
+
+    def update(grads, state, params):
+        g = grads + weight_decay * params if weight_decay else grads
+        delta, state = step(g, state)
+        return params - delta, state
+
+    return Optimizer(name, init, update, lr, hyper)
+
+
+# ----------------------------------------------------------------------------------------
 # Factories
 # ----------------------------------------------------------------------------------------
 
@@ -141,16 +173,15 @@ def sgd(
     def init(params: np.ndarray) -> SGDState:
         return SGDState(0, None)
 
-    def update(grads, state: SGDState, params):
-        g = grads + wd * params if wd else grads
+    def step(g, state: SGDState):
         buf = state.momentum_buffer
         if mu:
             buf = g.copy() if buf is None else mu * buf + (1.0 - tau) * g
             g = g + mu * buf if nesterov else buf
-        return params - lr * g, SGDState(state.count + 1, buf)
+        return lr * g, SGDState(state.count + 1, buf)
 
     hyper = {"momentum": mu, "dampening": tau, "weight_decay": wd, "nesterov": bool(nesterov)}
-    return Optimizer(name, init, update, lr, hyper)
+    return _compose(name, lr, hyper, weight_decay=wd, init=init, step=step)
 
 
 def momentum(lr: float = 1e-3, *, momentum: float = 0.9, **options) -> Optimizer:
@@ -190,12 +221,11 @@ def adagrad(
     def init(params: np.ndarray) -> AdagradState:
         return AdagradState(0, np.full_like(params, s0, dtype=np.float64))
 
-    def update(grads, state: AdagradState, params):
+    def step(g, state: AdagradState):
         t = state.count + 1
-        g = grads + wd * params if wd else grads
         clr = lr / (1 + (t - 1) * decay)
         sum_sq = state.sum_sq + g * g
-        return params - clr * (g / (np.sqrt(sum_sq) + eps)), AdagradState(t, sum_sq)
+        return clr * (g / (np.sqrt(sum_sq) + eps)), AdagradState(t, sum_sq)
 
     hyper = {
         "lr_decay": decay,
@@ -203,7 +233,7 @@ def adagrad(
         "initial_accumulator_value": s0,
         "eps": eps,
     }
-    return Optimizer("adagrad", init, update, lr, hyper)
+    return _compose("adagrad", lr, hyper, weight_decay=wd, init=init, step=step)
 
 
 def rmsprop(
@@ -235,8 +265,7 @@ def rmsprop(
         zeros = np.zeros_like(params, dtype=np.float64)
         return RMSpropState(0, zeros, zeros if centered else None, zeros if mu else None)
 
-    def update(grads, state: RMSpropState, params):
-        g = grads + wd * params if wd else grads
+    def step(g, state: RMSpropState):
         square_avg = alpha * state.square_avg + (1 - alpha) * g * g
         grad_avg = state.grad_avg
         if centered:
@@ -247,10 +276,10 @@ def rmsprop(
         buf = state.momentum_buffer
         if mu:
             buf = mu * buf + g / avg
-            new_params = params - lr * buf
+            delta = lr * buf
         else:
-            new_params = params - lr * (g / avg)
-        return new_params, RMSpropState(state.count + 1, square_avg, grad_avg, buf)
+            delta = lr * (g / avg)
+        return delta, RMSpropState(state.count + 1, square_avg, grad_avg, buf)
 
     hyper = {
         "alpha": alpha,
@@ -259,7 +288,7 @@ def rmsprop(
         "momentum": mu,
         "centered": bool(centered),
     }
-    return Optimizer("rmsprop", init, update, lr, hyper)
+    return _compose("rmsprop", lr, hyper, weight_decay=wd, init=init, step=step)
 
 
 def adam(
@@ -293,9 +322,8 @@ def adam(
         zeros = np.zeros_like(params, dtype=np.float64)
         return AdamState(0, zeros, zeros, zeros if amsgrad else None)
 
-    def update(grads, state: AdamState, params):
+    def step(g, state: AdamState):
         t = state.count + 1
-        g = grads + wd * params if wd else grads
         exp_avg = state.exp_avg + (g - state.exp_avg) * (1 - b1)  # torch's lerp_
         exp_avg_sq = b2 * state.exp_avg_sq + (1 - b2) * g * g
         step_size = lr / (1 - b1**t)
@@ -306,130 +334,7 @@ def adam(
             denom = np.sqrt(max_sq) / bias_correction2_sqrt + eps
         else:
             denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt + eps
-        new_params = params - step_size * (exp_avg / denom)
-        return new_params, AdamState(t, exp_avg, exp_avg_sq, max_sq)
+        return step_size * (exp_avg / denom), AdamState(t, exp_avg, exp_avg_sq, max_sq)
 
     hyper = {"beta1": b1, "beta2": b2, "eps": eps, "weight_decay": wd, "amsgrad": bool(amsgrad)}
-    return Optimizer("adam", init, update, lr, hyper)
-
-
-# ----------------------------------------------------------------------------------------
-# Registry: feeds the command line, the pages' controls and the test tables
-# ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Hyperparameter:
-    """One tunable option of an optimizer, with the range a control may offer."""
-
-    name: str
-    default: float | bool
-    low: float = 0.0
-    high: float = 1.0
-    help: str = ""
-
-    @property
-    def is_flag(self) -> bool:
-        return isinstance(self.default, bool)
-
-
-@dataclass(frozen=True)
-class OptimizerSpec:
-    name: str
-    title: str
-    factory: Callable[..., Optimizer]
-    default_lr: float
-    hyperparameters: tuple[Hyperparameter, ...]
-    summary: str
-
-    def build(self, lr: float | None = None, **hyper) -> Optimizer:
-        """The optimizer with `lr` (default: this spec's) and the given hyperparameters."""
-        known = {h.name for h in self.hyperparameters}
-        unknown = sorted(set(hyper) - known)
-        if unknown:
-            allowed = ", ".join(sorted(known)) or "none"
-            raise GdvizError(
-                f"{self.title} has no option {', '.join(unknown)}; its options are: {allowed}."
-            )
-        return self.factory(self.default_lr if lr is None else lr, **hyper)
-
-
-_MOMENTUM = Hyperparameter("momentum", 0.9, 0.0, 0.999, "μ: how much of the last step to keep")
-_EPS_HELP = "ε: keeps the division finite when the running average is 0"
-
-OPTIMIZERS: dict[str, OptimizerSpec] = {
-    spec.name: spec
-    for spec in (
-        OptimizerSpec(
-            "gd",
-            "Gradient descent",
-            sgd,
-            1e-3,
-            (),
-            "θ ← θ − γ·∇f(θ): step downhill, in proportion to the slope.",
-        ),
-        OptimizerSpec(
-            "momentum",
-            "Momentum",
-            momentum,
-            1e-3,
-            (_MOMENTUM, Hyperparameter("dampening", 0.0, 0.0, 1.0, "τ: damp the new gradient")),
-            "b ← μ·b + (1 − τ)·g;  θ ← θ − γ·b: a heavy ball that keeps rolling.",
-        ),
-        OptimizerSpec(
-            "nesterov",
-            "Nesterov momentum",
-            nesterov,
-            1e-3,
-            # Nesterov needs μ > 0 (torch rejects μ = 0), so its control starts above 0.
-            (Hyperparameter("momentum", 0.9, 0.01, 0.999, _MOMENTUM.help),),
-            "b ← μ·b + g;  θ ← θ − γ·(g + μ·b): momentum that looks ahead.",
-        ),
-        OptimizerSpec(
-            "adagrad",
-            "Adagrad",
-            adagrad,
-            1e-2,
-            (
-                Hyperparameter("lr_decay", 0.0, 0.0, 1.0, "η: shrink γ as 1/(1 + (t−1)η)"),
-                Hyperparameter("eps", 1e-10, 0.0, 1.0, _EPS_HELP),
-            ),
-            "s ← s + g²;  θ ← θ − γ·g/(√s + ε): each parameter's steps shrink with its history.",
-        ),
-        OptimizerSpec(
-            "rmsprop",
-            "RMSprop",
-            rmsprop,
-            1e-2,
-            (
-                Hyperparameter("alpha", 0.99, 0.0, 1.0, "α: smoothing of the squared gradients"),
-                Hyperparameter("eps", 1e-8, 0.0, 1.0, _EPS_HELP),
-                Hyperparameter("momentum", 0.0, 0.0, 0.999, "μ: momentum on the scaled step"),
-                Hyperparameter("centered", False, help="subtract the mean gradient's square"),
-            ),
-            "v ← α·v + (1 − α)·g²;  θ ← θ − γ·g/(√v + ε): steps scaled by recent gradient size.",
-        ),
-        OptimizerSpec(
-            "adam",
-            "Adam",
-            adam,
-            1e-3,
-            (
-                Hyperparameter("beta1", 0.9, 0.0, 0.999, "β₁: smoothing of the gradient"),
-                Hyperparameter("beta2", 0.999, 0.0, 0.99999, "β₂: smoothing of its square"),
-                Hyperparameter("eps", 1e-8, 0.0, 1.0, _EPS_HELP),
-                Hyperparameter("amsgrad", False, help="use the largest v̂ seen so far"),
-            ),
-            "m̂, v̂: bias-corrected averages of g and g²;  θ ← θ − γ·m̂/(√v̂ + ε).",
-        ),
-    )
-}
-
-
-def optimizer_spec(name: str) -> OptimizerSpec:
-    """The registered optimizer `name`, or a GdvizError listing the choices."""
-    try:
-        return OPTIMIZERS[name]
-    except KeyError:
-        choices = ", ".join(OPTIMIZERS)
-        raise GdvizError(f"Unknown optimizer {name!r}; choose one of {choices}.") from None
+    return _compose("adam", lr, hyper, weight_decay=wd, init=init, step=step)
