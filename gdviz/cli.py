@@ -23,9 +23,9 @@ from gdviz import data
 from gdviz.analysis import Scaling, curvature, least_squares, stability_limit
 from gdviz.engine import MAX_STEPS, Trajectory, run
 from gdviz.errors import GdvizError
-from gdviz.losses import LOSSES
+from gdviz.losses import LOSSES, loss_record
 from gdviz.objectives import TEST_FUNCTIONS, LineFit, test_function
-from gdviz.optimizers import OPTIMIZERS, Optimizer, optimizer_spec
+from gdviz.optimizers import OPTIMIZERS, Optimizer, all_hyperparameters, optimizer_spec
 
 PROG = "gdviz"
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
@@ -41,15 +41,7 @@ _GENERATE_KEYS: dict[str, tuple[type, str, str]] = {
     "x_max": (float, "a number", "10"),
     "outliers": (float, "a number", "0"),
 }
-_GATHERED_FLAGS = ("centered", "amsgrad")  # on/off hyperparameters, passed only when given
-_NUMBER_HYPERPARAMETERS = ("momentum", "dampening", "alpha", "beta1", "beta2", "eps", "lr_decay")
 _NESTEROV_FROM = (None, "gd", "momentum")  # --optimizer values that --nesterov turns into nesterov
-_LOSS_WORDS = {
-    "mse": "mean squared error",
-    "sse": "sum of squared errors",
-    "mae": "mean absolute error",
-    "huber": "Huber loss",
-}
 
 
 class _UsageError(Exception):
@@ -177,27 +169,22 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         "Used only when you set them; an option the chosen optimizer does not have\n"
         "is an error. Names, defaults and update rules follow torch.optim.",
     )
-    hyper.add_argument(
-        "--momentum", type=_number, metavar="MU", help=_hyperparameter_help("momentum")
-    )
+    # One option per hyperparameter of any registered optimizer, derived from the registry:
+    # a number (metavar: its symbol in the maths) or, for an on/off option, a switch.
+    for h in all_hyperparameters().values():
+        if h.is_flag:
+            hyper.add_argument(h.cli_flag, action="store_true", help=_hyperparameter_help(h.name))
+        else:
+            metavar = h.symbol or h.name.upper()
+            hyper.add_argument(
+                h.cli_flag, type=_number, metavar=metavar, help=_hyperparameter_help(h.name)
+            )
     hyper.add_argument(
         "--nesterov",
         action="store_true",
         help="Nesterov momentum: selects the optimizer nesterov when --optimizer is gd, "
         "momentum or not given (an error with any other optimizer)",
     )
-    hyper.add_argument(
-        "--dampening", type=_number, metavar="TAU", help=_hyperparameter_help("dampening")
-    )
-    hyper.add_argument("--alpha", type=_number, metavar="A", help=_hyperparameter_help("alpha"))
-    hyper.add_argument("--beta1", type=_number, metavar="B1", help=_hyperparameter_help("beta1"))
-    hyper.add_argument("--beta2", type=_number, metavar="B2", help=_hyperparameter_help("beta2"))
-    hyper.add_argument("--eps", type=_number, metavar="E", help=_hyperparameter_help("eps"))
-    hyper.add_argument(
-        "--lr-decay", type=_number, metavar="ETA", help=_hyperparameter_help("lr_decay")
-    )
-    hyper.add_argument("--centered", action="store_true", help=_hyperparameter_help("centered"))
-    hyper.add_argument("--amsgrad", action="store_true", help=_hyperparameter_help("amsgrad"))
 
 
 _TOP_EPILOG = f"""\
@@ -374,10 +361,12 @@ def _optimizer(args: argparse.Namespace) -> Optimizer:
             "Plain gradient descent (gd) has no momentum; add --optimizer momentum or "
             "--nesterov to use --momentum and --dampening."
         )
-    hyper: dict[str, Any] = {
-        key: getattr(args, key) for key in _NUMBER_HYPERPARAMETERS if getattr(args, key) is not None
-    }
-    hyper.update({key: True for key in _GATHERED_FLAGS if getattr(args, key)})
+    # Only the options given: a flag that is off and a number left out are not passed.
+    hyper: dict[str, Any] = {}
+    for h in all_hyperparameters().values():
+        value = getattr(args, h.name)
+        if value is not None and value is not False:
+            hyper[h.name] = value
     if args.nesterov and name != "nesterov":
         hyper["nesterov"] = True  # the spec refuses it, with the optimizer's own options listed
     return spec.build(args.lr, **hyper)
@@ -566,7 +555,7 @@ def _fit(args: argparse.Namespace) -> int:
         lines = [f"Data: {points.n:,} points generated with {settings}."]
     if points.note:
         lines.append(f"      {points.note}")
-    loss_words = _LOSS_WORDS[args.loss] + (f", δ = {delta!r}" if args.loss == "huber" else "")
+    loss_words = loss_record(args.loss).words + (f", δ = {delta!r}" if args.loss == "huber" else "")
     batch = "full batch" if args.batch_size is None else f"batches of {args.batch_size}"
     lines.append(
         f"Loss: {args.loss} ({loss_words}). Optimizer: {optimizer.name}, learning rate "

@@ -7,7 +7,9 @@ oracle, run only where torch is installed, is torch.optim itself over 50 steps o
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -314,18 +316,12 @@ def test_one_update_keeps_the_state_type(case_id, name, lr, options, reference):
 # Behaviour on quadratics: convergence and divergence through the engine
 # --------------------------------------------------------------------------------------------
 
-CONVERGING_LR = {"gd": 0.09, "momentum": 0.05, "nesterov": 0.05, "adagrad": 1.0}
-CONVERGING_LR |= {"rmsprop": 0.1, "adam": 0.1}
-
-
-def test_every_optimizer_has_a_converging_learning_rate():
-    assert set(CONVERGING_LR) == set(OPTIMIZERS)
-
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 @pytest.mark.parametrize("objective", [valley(), bowl(10.0)], ids=["valley", "bowl"])
-def test_converges_on_quadratics(name, objective):
-    opt = OPTIMIZERS[name].build(CONVERGING_LR[name])
+def test_the_suggested_learning_rate_converges_on_quadratics(name, objective):
+    """Each row's suggested rate for a function (what the compare page starts from) works."""
+    opt = OPTIMIZERS[name].build(OPTIMIZERS[name].lr_for(objective.name, kappa=10.0))
     traj = run(objective, opt, objective.start, steps=20_000, tol=1e-8)
     assert traj.status == "converged", traj.message
     np.testing.assert_allclose(traj.final_params, (0.0, 0.0), atol=1e-4)
@@ -416,60 +412,40 @@ def test_every_control_range_builds(name):
 # --------------------------------------------------------------------------------------------
 
 TORCH_CASES = [
-    # (id, registry name, lr, gdviz options, torch class, torch options)
-    ("SGD", "gd", 5e-4, {}, "SGD", {}),
-    ("SGD-momentum", "momentum", 2e-4, {"momentum": 0.9}, "SGD", {"momentum": 0.9}),
+    # (id, registry name, lr, options); the torch class and its keywords come from the row
+    ("SGD", "gd", 5e-4, {}),
+    ("SGD-momentum", "momentum", 2e-4, {"momentum": 0.9}),
     (
         "SGD-momentum-dampening-weight_decay",
         "momentum",
         2e-4,
         {"momentum": 0.8, "dampening": 0.3, "weight_decay": 0.05},
-        "SGD",
-        {"momentum": 0.8, "dampening": 0.3, "weight_decay": 0.05},
     ),
-    (
-        "SGD-nesterov",
-        "nesterov",
-        2e-4,
-        {"momentum": 0.9},
-        "SGD",
-        {"momentum": 0.9, "nesterov": True},
-    ),
-    ("Adagrad", "adagrad", 0.3, {}, "Adagrad", {}),
+    ("SGD-nesterov", "nesterov", 2e-4, {"momentum": 0.9}),
+    ("Adagrad", "adagrad", 0.3, {}),
     (
         "Adagrad-lr_decay-initial_accumulator-weight_decay",
         "adagrad",
         0.3,
         {"lr_decay": 0.01, "initial_accumulator_value": 0.1, "weight_decay": 0.01},
-        "Adagrad",
-        {"lr_decay": 0.01, "initial_accumulator_value": 0.1, "weight_decay": 0.01},
     ),
-    ("RMSprop", "rmsprop", 0.03, {}, "RMSprop", {}),
-    (
-        "RMSprop-centered-momentum",
-        "rmsprop",
-        0.03,
-        {"centered": True, "momentum": 0.5},
-        "RMSprop",
-        {"centered": True, "momentum": 0.5},
-    ),
-    ("Adam", "adam", 0.1, {}, "Adam", {}),
-    ("Adam-amsgrad", "adam", 0.1, {"amsgrad": True}, "Adam", {"amsgrad": True}),
+    ("RMSprop", "rmsprop", 0.01, {}),
+    ("RMSprop-centered-momentum", "rmsprop", 0.03, {"centered": True, "momentum": 0.5}),
+    ("Adam", "adam", 0.1, {}),
+    ("Adam-amsgrad", "adam", 0.1, {"amsgrad": True}),
     (
         "Adam-amsgrad-weight_decay",
         "adam",
         0.1,
         {"amsgrad": True, "weight_decay": 0.1, "beta1": 0.8},
-        "Adam",
-        {"amsgrad": True, "weight_decay": 0.1, "betas": (0.8, 0.999)},
     ),
 ]
 TORCH_STEPS = 50
 
 
-def torch_path(torch, cls_name, lr, torch_options, objective, start, steps):
+def torch_path(torch, cls_name, lr, torch_options, objective, steps):
     """Parameters after each of `steps` torch.optim steps, fed the objective's exact gradient."""
-    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    p = torch.tensor(objective.start, dtype=torch.float64, requires_grad=True)
     # foreach=False: the single-tensor loop, the implementation whose order gdviz follows.
     opt = getattr(torch.optim, cls_name)([p], lr=lr, foreach=False, **torch_options)
     path = []
@@ -487,26 +463,109 @@ def max_relative_difference(ours: np.ndarray, theirs: np.ndarray) -> float:
     return float(np.max(np.max(np.abs(ours - theirs), axis=1) / scale))
 
 
+TORCH_FIXTURE = Path(__file__).parent / "fixtures" / "torch_trajectories.json"
+
+
+def _torch_fixture() -> dict:
+    return json.loads(TORCH_FIXTURE.read_text())
+
+
+def _case_path(name, lr, options, steps) -> np.ndarray:
+    objective = rosenbrock()
+    traj = run(objective, _build(name, lr, options), objective.start, steps=steps)
+    assert traj.status == "max_steps", traj.message
+    return traj.params[1:]
+
+
+class TestAgainstTorchRecording:
+    """The oracle in every CI run: torch.optim's own trajectories, recorded by
+    tests/fixtures/make_torch_trajectories.py (torch 2.13.0, CPU, float64)."""
+
+    def test_the_recording_covers_the_table(self):
+        recorded = _torch_fixture()["cases"]
+        assert [c["id"] for c in recorded] == [c[0] for c in TORCH_CASES]
+        for case, (case_id, name, lr, options) in zip(recorded, TORCH_CASES, strict=True):
+            spec = OPTIMIZERS[name]
+            assert (case["name"], case["lr"], case["options"]) == (name, lr, options), case_id
+            assert case["torch_class"] == spec.torch_class
+            assert case["torch_options"] == json.loads(json.dumps(spec.torch_options(options)))
+
+    @pytest.mark.parametrize(
+        ("case_id", "name", "lr", "options"), TORCH_CASES, ids=[c[0] for c in TORCH_CASES]
+    )
+    def test_matches_the_recorded_torch_path(self, case_id, name, lr, options):
+        recording = _torch_fixture()
+        case = next(c for c in recording["cases"] if c["id"] == case_id)
+        theirs = np.array(case["path"], dtype=np.float64)
+        assert theirs.shape == (recording["steps"], 2)
+        # Both must actually move: two standing-still paths would prove nothing.
+        assert np.max(np.abs(theirs[-1] - np.array(rosenbrock().start))) > 1e-2
+        ours = _case_path(name, lr, options, recording["steps"])
+        assert max_relative_difference(ours, theirs) < 1e-12
+
+
 class TestAgainstTorch:
     """gdviz and torch.optim on Rosenbrock in float64, 50 steps, agree to ~1e-12 relative."""
 
     @pytest.mark.parametrize(
-        ("case_id", "name", "lr", "options", "cls_name", "torch_options"),
-        TORCH_CASES,
-        ids=[c[0] for c in TORCH_CASES],
+        ("case_id", "name", "lr", "options"), TORCH_CASES, ids=[c[0] for c in TORCH_CASES]
     )
-    def test_matches_torch_optim(self, case_id, name, lr, options, cls_name, torch_options):
-        torch = pytest.importorskip("torch", reason="torch is the oracle here; CI has no torch")
+    def test_matches_torch_optim(self, case_id, name, lr, options):
+        torch = pytest.importorskip("torch", reason="live torch is optional; CI uses the recording")
+        spec = OPTIMIZERS[name]
         objective = rosenbrock()
-        traj = run(objective, _build(name, lr, options), objective.start, steps=TORCH_STEPS)
-        assert traj.status == "max_steps", traj.message
         theirs = torch_path(
-            torch, cls_name, lr, torch_options, objective, objective.start, TORCH_STEPS
+            torch, spec.torch_class, lr, spec.torch_options(options), objective, TORCH_STEPS
         )
         assert np.all(np.isfinite(theirs))
-        # Both must actually move: a test that compares two standing-still paths proves nothing.
-        assert np.max(np.abs(theirs[-1] - np.array(objective.start))) > 1e-2
-        assert max_relative_difference(traj.params[1:], theirs) < 1e-12
+        assert max_relative_difference(_case_path(name, lr, options, TORCH_STEPS), theirs) < 1e-12
 
     def test_covers_every_registered_optimizer(self):
         assert {c[1] for c in TORCH_CASES} == set(OPTIMIZERS)
+
+
+# --------------------------------------------------------------------------------------------
+# The registry: one complete row per optimizer
+# --------------------------------------------------------------------------------------------
+
+OKABE_ITO = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+
+
+def _flag_combinations(spec):
+    """The row's defaults, then each on/off option switched on, then each number at its top."""
+    yield spec.defaults()
+    for h in spec.hyperparameters:
+        yield spec.defaults() | {h.name: True if h.is_flag else h.high}
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_every_row_is_complete(name):
+    from gdviz.cli import build_parser
+    from gdviz.objectives import TEST_FUNCTIONS
+
+    spec = OPTIMIZERS[name]
+    assert spec.name == name and spec.title and spec.summary
+    assert spec.build().name == name and spec.default_lr > 0
+    assert spec.style.color in OKABE_ITO and spec.style.dash and spec.style.marker
+    assert spec.stability in ("gd", "heavy_ball", "nesterov", None)
+    assert set(spec.learning_rates) | {"bowl"} == set(TEST_FUNCTIONS)
+    assert all(lr > 0 for lr in spec.learning_rates.values()) and spec.bowl_lr(10.0) > 0
+    assert spec.torch_class in ("SGD", "Adagrad", "RMSprop", "Adam")
+    parser = build_parser()
+    for h in spec.hyperparameters:  # each hyperparameter is an option of the command line
+        assert h.help, f"{name}.{h.name} has no help"
+        given = [h.cli_flag] if h.is_flag else [h.cli_flag, repr(float(h.high))]
+        args = parser.parse_args(["fit", "--optimizer", name, *given])
+        assert getattr(args, h.name) == (True if h.is_flag else h.high)
+    for hyper in _flag_combinations(spec):
+        rule = spec.script(hyper)
+        for lines in (rule.constants, rule.state, rule.update):
+            compile("\n".join(lines) or "pass", f"{name} script", "exec")  # valid Python
+        assert rule.update and rule.maths
+
+
+def test_rows_are_told_apart_without_colour():
+    styles = [spec.style for spec in OPTIMIZERS.values()]
+    assert len({s.color for s in styles}) == len(styles)
+    assert len({s.dash for s in styles}) == len(styles)
+    assert len({s.marker for s in styles}) == len(styles)
