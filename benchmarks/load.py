@@ -174,18 +174,14 @@ def record_with_chromium(url: str) -> Recording:
             page = browser.new_page(viewport={"width": 1400, "height": 2000})
             page.on("websocket", watch)
             page.goto(f"{url}/?lr={RECORD_LR_OPEN:g}")
-            fields = page.get_by_test_id("stNumberInputField")
-            fields.first.wait_for(timeout=60_000)
-            box = next(
-                (
-                    f
-                    for f in fields.all()
-                    if _as_float(f.input_value()) == RECORD_LR_OPEN  # the exact learning rate
-                ),
-                None,
-            )
+            box = None
+            deadline = time.monotonic() + 60
+            while box is None and time.monotonic() < deadline:
+                page.wait_for_timeout(250)  # the page draws its widgets over several messages
+                fields = page.get_by_test_id("stNumberInputField").all()
+                box = next((f for f in fields if _shows(f, RECORD_LR_OPEN)), None)
             if box is None:
-                raise RuntimeError(f"no number input shows the URL's lr={RECORD_LR_OPEN:g}")
+                raise RuntimeError(f"no number input showed lr={RECORD_LR_OPEN:g} in 60 s")
             box.fill(f"{RECORD_LR_TYPED:g}")
             box.press("Enter")
             deadline = time.monotonic() + 60
@@ -204,11 +200,12 @@ def record_with_chromium(url: str) -> Recording:
             browser.close()
 
 
-def _as_float(text: str) -> float | None:
+def _shows(field, value: float) -> bool:
+    """Whether a number input shows `value` (the exact learning rate shows the URL's lr)."""
     try:
-        return float(text)
+        return float(field.input_value(timeout=1000)) == value
     except ValueError:
-        return None
+        return False
 
 
 def _has_value(msg: BackMsg, lr: float) -> bool:
