@@ -184,6 +184,8 @@ def _translate(text: str) -> _Source:
     origin: list[int] = []
     for i, ch in enumerate(text):
         col = i + 1
+        if ch == " " and not out:
+            continue  # Python reads leading spaces as an indent
         if ch == "#":
             raise GdvizError(f"A comment (#) at column {col} is not allowed; {_HINT}.")
         if ch in "'\"":
@@ -412,7 +414,7 @@ class _Checker:
                     "to multiply."
                 )
             raise GdvizError(
-                f"Unknown function {func.id!r} {self.where(node)}: use {', '.join(FUNCTIONS)}."
+                f"Unknown function {func.id!r} {self.where(func)}: use {', '.join(FUNCTIONS)}."
             )
         if node.keywords:
             keyword = node.keywords[0]
@@ -965,4 +967,10 @@ def function_from_text(text: str, **options) -> TestFunction:
     name = text.strip() if isinstance(text, str) else text
     if name in TEST_FUNCTIONS:
         return test_function(name, **options)
+    if isinstance(name, str) and name.isidentifier() and name not in (*VARIABLES, *CONSTANTS):
+        # A bare word is a mistyped name more often than a formula.
+        raise GdvizError(
+            f"Unknown function {name!r}: choose one of {', '.join(TEST_FUNCTIONS)}, or type a "
+            "formula in x and y such as x**2 + 3*y**2."
+        )
     return parse_function(text, **options)
