@@ -1,7 +1,7 @@
 """gdviz: watch gradient descent fit a line, step by step (the main page: wiring only).
 
-Flow: URL -> session state -> widgets -> Settings -> cached engine run -> figures -> page, and
-the Settings back into the URL, so the address always reproduces what is on screen.
+Flow: URL -> session state -> widgets -> LineFitSettings -> cached engine run -> figures ->
+page, and the settings back into the URL, so the address always reproduces what is on screen.
 """
 
 from __future__ import annotations
@@ -16,22 +16,28 @@ import streamlit as st
 
 from gdviz.data import Points, Table, choose_columns, generate_points, load_csv, read_table
 from gdviz.errors import GdvizError
-from gdviz.experiment import LineFitRun, run_line_fit
-from gdviz.export import DataSource, numpy_script, trajectory_csv
-from gdviz.figures import SYNC_SCRIPT, PlainFigure, descent_spec, standalone_html, surface_spec
-from gdviz.objectives import LOSSES
-from gdviz.optimizers import OPTIMIZERS
-from gdviz.samples import SAMPLES
-from gdviz.settings import (
+from gdviz.linefit.export import DataSource, numpy_script, trajectory_csv
+from gdviz.linefit.run import LineFitRun, run_line_fit
+from gdviz.linefit.settings import (
     GENERATE,
     MAX_GENERATED_POINTS,
     MAX_PAGE_STEPS,
     UPLOAD,
-    Settings,
+    LineFitSettings,
     from_query,
     to_query,
 )
-from gdviz.text import plain
+from gdviz.objectives import LOSSES
+from gdviz.optimizers import OPTIMIZERS
+from gdviz.samples import SAMPLES
+from gdviz.views.linefit import (
+    SYNC_SCRIPT,
+    PlainFigure,
+    descent_spec,
+    standalone_html,
+    surface_spec,
+)
+from gdviz.views.text import plain
 
 st.set_page_config(page_title="gdviz · gradient descent, step by step", layout="wide")
 
@@ -47,7 +53,7 @@ LOSS_TITLES = {
 }
 # Learning rates offered on the log-scale slider: 1, 2, 5 per decade from 1e-8 to 10.
 LR_CHOICES = tuple(float(f"{m}e{e}") for e in range(-8, 2) for m in (1, 2, 5))
-SCALAR_KEYS = tuple(f.name for f in fields(Settings) if f.name != "hyper")
+SCALAR_KEYS = tuple(f.name for f in fields(LineFitSettings) if f.name != "hyper")
 CACHE = {"max_entries": 32, "ttl": 3600}
 UPLOAD_LIMIT_MB = 20  # matches server.maxUploadSize in .streamlit/config.toml
 
@@ -103,11 +109,11 @@ def reset_step() -> None:
     st.session_state["step"] = 0
 
 
-def current_settings() -> Settings:
+def current_settings() -> LineFitSettings:
     values = {key: st.session_state[key] for key in SCALAR_KEYS}
     spec = OPTIMIZERS[values["optimizer"]]
     hyper = tuple((h.name, st.session_state.get(h.name, h.default)) for h in spec.hyperparameters)
-    return Settings(**values, hyper=hyper)
+    return LineFitSettings(**values, hyper=hyper)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,13 +143,13 @@ def uploaded_table(digest: str, _content: bytes) -> Table:
 # Engine runs are immutable (frozen records, read-only arrays), so they are shared, not copied;
 # the figure specs are dicts and go through st.cache_data, which hands each session a copy.
 @st.cache_resource(**CACHE)
-def engine_run(data_key: str, _points: Points, settings: Settings) -> LineFitRun:
+def engine_run(data_key: str, _points: Points, settings: LineFitSettings) -> LineFitRun:
     return run_line_fit(_points, settings)
 
 
 @st.cache_data(**CACHE)
 def figure_specs(
-    data_key: str, settings: Settings, step: int, residuals: bool, _run: LineFitRun
+    data_key: str, settings: LineFitSettings, step: int, residuals: bool, _run: LineFitRun
 ) -> tuple[dict, dict]:
     """Keyed by what determines `_run` (data and settings), so `_run` itself is not hashed."""
     return descent_spec(_run, step, residuals=residuals), surface_spec(_run, step)
@@ -467,7 +473,7 @@ def explain_step(run: LineFitRun, step: int) -> None:
 
 
 def share_and_downloads(
-    run: LineFitRun, settings: Settings, source: DataSource, specs: tuple[dict, dict]
+    run: LineFitRun, settings: LineFitSettings, source: DataSource, specs: tuple[dict, dict]
 ) -> None:
     st.subheader("Share and download")
     query = urlencode(to_query(settings))

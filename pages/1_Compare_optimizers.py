@@ -1,6 +1,6 @@
 """Compare optimizers: several optimizers race on one 2-D test function (wiring only).
 
-Flow: URL -> session state -> widgets -> ComparisonSettings -> cached comparison -> figure and
+Flow: URL -> session state -> widgets -> CompareSettings -> cached comparison -> figure and
 table -> the settings back into the URL, so the address always reproduces the page.
 """
 
@@ -11,27 +11,27 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from gdviz.comparison import (
+from gdviz.compare.run import (
     REACH_DISTANCE,
     TABLE_COLUMNS,
     Comparison,
     compare,
     summary_rows,
 )
-from gdviz.comparison_figure import comparison_floor, comparison_spec
-from gdviz.comparison_settings import (
+from gdviz.compare.settings import (
     DEFAULT_KAPPA,
     MAX_STEPS,
-    ComparisonSettings,
+    CompareSettings,
     default_lr,
     from_query,
     to_query,
 )
 from gdviz.errors import GdvizError
-from gdviz.figures import PlainFigure
 from gdviz.objectives import TEST_FUNCTIONS, test_function
 from gdviz.optimizers import OPTIMIZERS
-from gdviz.text import plain
+from gdviz.views.compare import comparison_floor, comparison_spec
+from gdviz.views.linefit import PlainFigure
+from gdviz.views.text import plain
 
 st.set_page_config(page_title="gdviz · compare optimizers", layout="wide")
 
@@ -57,7 +57,7 @@ SHOW = {"success": st.success, "warning": st.warning, "error": st.error}
 # ---------------------------------------------------------------------------------------------
 
 
-def last_settings() -> ComparisonSettings:
+def last_settings() -> CompareSettings:
     """The URL's settings on a first visit (with notes on what was not used), else the last."""
     state = st.session_state
     if LAST not in state:
@@ -105,12 +105,12 @@ def on_function_change() -> None:
 
 
 @st.cache_resource(**CACHE)
-def cached_comparison(settings: ComparisonSettings) -> Comparison:
+def cached_comparison(settings: CompareSettings) -> Comparison:
     return compare(settings)
 
 
 @st.cache_data(**CACHE)
-def cached_spec(settings: ComparisonSettings, _comparison: Comparison) -> dict:
+def cached_spec(settings: CompareSettings, _comparison: Comparison) -> dict:
     """Keyed by the settings, which determine `_comparison`, so it is not hashed itself."""
     return comparison_spec(_comparison, 0)
 
@@ -120,7 +120,7 @@ def cached_spec(settings: ComparisonSettings, _comparison: Comparison) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
-def controls() -> ComparisonSettings:
+def controls() -> CompareSettings:
     """The sidebar; returns the settings it describes."""
     last = last_settings()
     state = st.session_state
@@ -188,7 +188,7 @@ def controls() -> ComparisonSettings:
             key=lr_key(name),
             help=f"{spec.summary} Other hyperparameters: the registry's defaults.",
         )
-    return ComparisonSettings(
+    return CompareSettings(
         function=function,
         kappa=float(kappa),
         x0=float(state[KEYS["x0"]]),
@@ -232,7 +232,7 @@ def results_table(comparison: Comparison) -> None:
     )
 
 
-def share(settings: ComparisonSettings) -> None:
+def share(settings: CompareSettings) -> None:
     st.subheader("Share")
     base = (st.context.url or "").split("?")[0]
     st.caption("This link reproduces the comparison (the address bar holds it too):")

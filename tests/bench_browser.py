@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # conftest's server he
 from conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, chromium_missing, streamlit_server
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from gdviz.player import SPEEDS
+from gdviz.views.player import SPEEDS
 
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 DESCENT = ".st-key-descent .js-plotly-plot"

@@ -53,10 +53,10 @@ from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E40
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from gdviz.data import generate_points, load_csv  # noqa: E402
-from gdviz.experiment import frame_steps, run_line_fit  # noqa: E402
-from gdviz.figures import descent_spec, surface_spec  # noqa: E402
+from gdviz.linefit.run import frame_steps, run_line_fit  # noqa: E402
+from gdviz.linefit.settings import LineFitSettings  # noqa: E402
 from gdviz.samples import SAMPLES  # noqa: E402
-from gdviz.settings import Settings  # noqa: E402
+from gdviz.views.linefit import descent_spec, surface_spec  # noqa: E402
 
 TIMEOUT = 60
 TRIVIAL = "import streamlit as st\nst.write('hello')\n"
@@ -312,7 +312,7 @@ def median_time(fn: Callable[[], object]) -> float:
     return statistics.median(timed(fn) for _ in range(PIECE_REPEATS))
 
 
-def time_pieces(points, settings: Settings) -> tuple[dict[str, float], dict[str, int]]:
+def time_pieces(points, settings: LineFitSettings) -> tuple[dict[str, float], dict[str, int]]:
     run = run_line_fit(points, settings)
     descent, surface = descent_spec(run, 0), surface_spec(run, 0)
     specs = (descent, surface)
@@ -357,9 +357,9 @@ def pieces() -> None:
     study = load_csv(sample.path, x=sample.x, y=sample.y)
     big = generate_points(100_000, 2.0, 1.0, 1.0, 0.0, 10.0, 0)
     cases = {
-        "default": (study, Settings()),
-        "10,000 steps": (study, replace(Settings(), steps=10_000, tol=0.0)),
-        "n=100,000": (big, replace(Settings(), dataset="generate", n=100_000)),
+        "default": (study, LineFitSettings()),
+        "10,000 steps": (study, replace(LineFitSettings(), steps=10_000, tol=0.0)),
+        "n=100,000": (big, replace(LineFitSettings(), dataset="generate", n=100_000)),
     }
 
     times: dict[str, dict[str, float]] = {}

@@ -9,10 +9,10 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gdviz.comparison import TABLE_COLUMNS
-from gdviz.comparison_settings import (
+from gdviz.compare.run import TABLE_COLUMNS
+from gdviz.compare.settings import (
     DEFAULT_OPTIMIZERS,
-    ComparisonSettings,
+    CompareSettings,
     default_lr,
     to_query,
 )
@@ -81,7 +81,7 @@ def test_default_comparison():
     table = at.dataframe[0].value
     assert list(table.columns) == list(TABLE_COLUMNS)
     assert list(table["optimizer"]) == [OPTIMIZERS[n].title for n in DEFAULT_OPTIMIZERS]
-    assert dict(at.query_params) == to_query(ComparisonSettings())
+    assert dict(at.query_params) == to_query(CompareSettings())
     assert at.code[0].value.endswith("?" + "&".join(f"{k}={v}" for k, v in at.query_params.items()))
     assert lr_inputs(at) == {n: OPTIMIZERS[n].learning_rates["valley"] for n in DEFAULT_OPTIMIZERS}
 
@@ -141,7 +141,7 @@ def test_no_optimizer_chosen_still_shows_the_function():
 
 
 def test_query_parameters_round_trip():
-    chosen = ComparisonSettings.for_function(
+    chosen = CompareSettings.for_function(
         "himmelblau", x0=-1.0, y0=0.5, steps=800, tol=1e-9, runs=(("adam", 0.2), ("gd", 0.005))
     )
     at = compare_page(**to_query(chosen))

@@ -2,7 +2,7 @@
 
 Fair means: the same start, the same step budget and the same tolerance for every optimizer;
 each has its own learning rate and the registry's default hyperparameters. One frozen
-`ComparisonSettings` record says everything the page shows and travels in the URL
+`CompareSettings` record says everything the page shows and travels in the URL
 (`from_query` / `to_query`, parsed and bounded by the same rules as the main page's settings).
 
 Default learning rates come from each optimizer's registry row (`OptimizerSpec.lr_for`).
@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from gdviz.errors import GdvizError
+from gdviz.linefit.settings import Field, first_value, format_value, parse_value, quote_value
 from gdviz.objectives import TEST_FUNCTIONS, TestFunction, test_function
 from gdviz.optimizers import OPTIMIZERS
-from gdviz.settings import Field, first_value, format_value, parse_value, quote_value
 
 DEFAULT_FUNCTION = "valley"
 DEFAULT_OPTIMIZERS = ("gd", "momentum", "nesterov", "rmsprop", "adam")
@@ -42,7 +42,7 @@ def _start(function: str) -> tuple[float, float]:
 
 
 @dataclass(frozen=True)
-class ComparisonSettings:
+class CompareSettings:
     """Everything the comparison page shows: one function, one start, one budget, many runs.
 
     `runs` holds (optimizer name, learning rate) pairs in the order chosen; every optimizer uses
@@ -125,7 +125,7 @@ def _parse_optimizers(raw: str, notes: list[str]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def from_query(params: Mapping[str, object]) -> tuple[ComparisonSettings, list[str]]:
+def from_query(params: Mapping[str, object]) -> tuple[CompareSettings, list[str]]:
     """Settings from URL query parameters, and a note in words for every value not used as is.
 
     Never raises. Missing values take the function's defaults (its start, its learning rates);
@@ -146,7 +146,7 @@ def from_query(params: Mapping[str, object]) -> tuple[ComparisonSettings, list[s
     function = value("function", FIELDS["function"], DEFAULT_FUNCTION)
     # κ belongs to the bowl: elsewhere it is ignored, so one page has one URL.
     kappa = value("kappa", FIELDS["kappa"], DEFAULT_KAPPA) if function == "bowl" else DEFAULT_KAPPA
-    defaults = ComparisonSettings.for_function(function, kappa)
+    defaults = CompareSettings.for_function(function, kappa)
     if "optimizers" in params:
         names = _parse_optimizers(first_value(params["optimizers"]), notes)
     else:
@@ -165,7 +165,7 @@ def from_query(params: Mapping[str, object]) -> tuple[ComparisonSettings, list[s
     return settings, notes
 
 
-def to_query(settings: ComparisonSettings) -> dict[str, str]:
+def to_query(settings: CompareSettings) -> dict[str, str]:
     """The URL query parameters that reproduce `settings` (kappa only for the bowl)."""
     out = {"function": settings.function}
     if settings.function == "bowl":

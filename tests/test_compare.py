@@ -12,13 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdviz.comparison import GRID_SIZE, REACH_DISTANCE, TABLE_COLUMNS, compare, summary_rows
-from gdviz.comparison_figure import comparison_floor, comparison_spec, contour_levels
-from gdviz.comparison_settings import (
+from gdviz.compare.run import GRID_SIZE, REACH_DISTANCE, TABLE_COLUMNS, compare, summary_rows
+from gdviz.compare.settings import (
     DEFAULT_OPTIMIZERS,
     DEFAULT_STEPS,
     MAX_STEPS,
-    ComparisonSettings,
+    CompareSettings,
     default_lr,
     default_runs,
     from_query,
@@ -26,11 +25,12 @@ from gdviz.comparison_settings import (
 )
 from gdviz.engine import run
 from gdviz.errors import GdvizError
-from gdviz.experiment import frame_steps
+from gdviz.linefit.run import frame_steps
 from gdviz.objectives import TEST_FUNCTIONS, test_function
 from gdviz.optimizers import OPTIMIZERS
+from gdviz.views.compare import comparison_floor, comparison_spec, contour_levels
 
-VALLEY_RACE = ComparisonSettings(runs=(("gd", 0.2), ("momentum", 0.02), ("adam", 0.1)))
+VALLEY_RACE = CompareSettings(runs=(("gd", 0.2), ("momentum", 0.02), ("adam", 0.1)))
 
 
 @pytest.fixture(scope="module")
@@ -54,19 +54,19 @@ def contours(spec: dict) -> list[dict]:
 
 
 # --------------------------------------------------------------------------------------------
-# Settings and the URL
+# LineFitSettings and the URL
 # --------------------------------------------------------------------------------------------
 
 
 def test_defaults_are_the_functions_own():
-    s = ComparisonSettings()
+    s = CompareSettings()
     assert (s.function, s.steps, s.tol) == ("valley", DEFAULT_STEPS, 0.0)
     assert (s.x0, s.y0) == test_function("valley").start
     assert s.optimizers == DEFAULT_OPTIMIZERS
     assert dict(s.runs) == {
         name: OPTIMIZERS[name].learning_rates["valley"] for name in DEFAULT_OPTIMIZERS
     }
-    rosen = ComparisonSettings.for_function("rosenbrock")
+    rosen = CompareSettings.for_function("rosenbrock")
     assert (rosen.x0, rosen.y0) == test_function("rosenbrock").start
     assert dict(rosen.runs)["gd"] == OPTIMIZERS["gd"].learning_rates["rosenbrock"]
 
@@ -82,28 +82,28 @@ def test_every_function_has_a_rate_for_every_optimizer():
 def test_bowl_rates_follow_kappa_and_stay_stable(kappa):
     """Half gradient descent's stability limit 1/max(κ, 1): stable whatever κ is."""
     assert default_lr("bowl", "gd", kappa) == pytest.approx(0.5 / max(kappa, 1.0), rel=0.05)
-    result = compare(ComparisonSettings.for_function("bowl", kappa))
+    result = compare(CompareSettings.for_function("bowl", kappa))
     assert all(s.status != "diverged" for s in result.summaries)
 
 
 @pytest.mark.parametrize("function", sorted(TEST_FUNCTIONS))
 def test_default_rates_never_diverge(function):
     runs = default_runs(function, optimizers=tuple(OPTIMIZERS))
-    result = compare(ComparisonSettings.for_function(function, runs=runs))
+    result = compare(CompareSettings.for_function(function, runs=runs))
     assert [s.status for s in result.summaries if s.status == "diverged"] == []
 
 
 @pytest.mark.parametrize(
     "s",
     [
-        ComparisonSettings(),
+        CompareSettings(),
         VALLEY_RACE,
-        ComparisonSettings.for_function("bowl", 37.5, steps=1234, tol=1e-7),
-        ComparisonSettings.for_function(
+        CompareSettings.for_function("bowl", 37.5, steps=1234, tol=1e-7),
+        CompareSettings.for_function(
             "himmelblau", x0=-0.1, y0=1e-9, runs=(("adagrad", 0.3), ("rmsprop", 1 / 3))
         ),
-        ComparisonSettings.for_function("saddle", runs=()),
-        ComparisonSettings.for_function("booth", x0=-1e6, y0=1e6, steps=MAX_STEPS),
+        CompareSettings.for_function("saddle", runs=()),
+        CompareSettings.for_function("booth", x0=-1e6, y0=1e6, steps=MAX_STEPS),
     ],
     ids=["default", "valley-race", "bowl", "himmelblau", "saddle-none", "booth-extremes"],
 )
@@ -114,7 +114,7 @@ def test_query_round_trip(s):
 
 
 def test_query_names_are_readable():
-    query = to_query(ComparisonSettings.for_function("bowl", 20.0, runs=(("gd", 0.01),)))
+    query = to_query(CompareSettings.for_function("bowl", 20.0, runs=(("gd", 0.01),)))
     assert query == {
         "function": "bowl",
         "kappa": "20",
@@ -125,7 +125,7 @@ def test_query_names_are_readable():
         "optimizers": "gd",
         "lr_gd": "0.01",
     }
-    assert "kappa" not in to_query(ComparisonSettings())  # only the bowl has a κ
+    assert "kappa" not in to_query(CompareSettings())  # only the bowl has a κ
 
 
 def test_missing_values_take_the_chosen_functions_defaults():
@@ -198,7 +198,7 @@ def test_repeated_parameters_use_the_first_and_long_values_are_cut():
 )
 def test_from_query_never_raises(params):
     s, notes = from_query(params)
-    assert isinstance(s, ComparisonSettings)
+    assert isinstance(s, CompareSettings)
     assert all(isinstance(n, str) and n for n in notes)
     assert 1 <= s.steps <= MAX_STEPS and math.isfinite(s.x0) and math.isfinite(s.y0)
     assert from_query(to_query(s)) == (s, [])
@@ -214,7 +214,7 @@ def test_from_query_never_raises(params):
     lr=st.floats(1e-12, 1e6),
 )
 def test_any_valid_settings_round_trip(function, x0, steps, tol, chosen, lr):
-    s = ComparisonSettings.for_function(
+    s = CompareSettings.for_function(
         function, x0=x0, steps=steps, tol=tol, runs=tuple((n, lr) for n in chosen)
     )
     assert from_query(to_query(s)) == (s, [])
@@ -222,13 +222,13 @@ def test_any_valid_settings_round_trip(function, x0, steps, tol, chosen, lr):
 
 def test_settings_refuse_what_the_page_could_never_send():
     with pytest.raises(GdvizError, match="Unknown function"):
-        ComparisonSettings(function="nope")
+        CompareSettings(function="nope")
     with pytest.raises(GdvizError, match="Unknown optimizer"):
-        ComparisonSettings(runs=(("sgd", 0.1),))
+        CompareSettings(runs=(("sgd", 0.1),))
     with pytest.raises(GdvizError, match="once"):
-        ComparisonSettings(runs=(("gd", 0.1), ("gd", 0.2)))
+        CompareSettings(runs=(("gd", 0.1), ("gd", 0.2)))
     with pytest.raises(GdvizError, match="steps"):
-        ComparisonSettings(steps=0)
+        CompareSettings(steps=0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -292,7 +292,7 @@ def test_a_diverging_rate_is_reported_with_a_suggestion():
 
 
 def test_a_diverging_path_is_framed_only_near_its_start():
-    result = compare(ComparisonSettings.for_function("rosenbrock", runs=(("gd", 0.01),)))
+    result = compare(CompareSettings.for_function("rosenbrock", runs=(("gd", 0.01),)))
     t = result.trajectories[0]
     assert t.status == "diverged"
     near = np.abs(t.loss) <= 1e3 * max(abs(t.loss[0]), 1.0)
@@ -303,7 +303,7 @@ def test_a_diverging_path_is_framed_only_near_its_start():
 
 
 def test_the_saddle_has_no_minimum_to_measure():
-    result = compare(ComparisonSettings.for_function("saddle"))
+    result = compare(CompareSettings.for_function("saddle"))
     assert result.f_min is None
     for s in result.summaries:
         assert s.distance is None and s.reached_at is None and s.nearest_minimum is None
@@ -311,7 +311,7 @@ def test_the_saddle_has_no_minimum_to_measure():
 
 
 def test_himmelblau_names_the_minimum_reached():
-    result = compare(ComparisonSettings.for_function("himmelblau", x0=-1.0, y0=-1.0))
+    result = compare(CompareSettings.for_function("himmelblau", x0=-1.0, y0=-1.0))
     fn = test_function("himmelblau")
     for s in result.summaries:
         assert s.nearest_minimum in fn.minima
@@ -334,13 +334,13 @@ def test_summary_rows_match_the_table_columns(valley_race):
 
 def test_a_start_where_f_is_infinite_is_an_error():
     with pytest.raises(GdvizError, match=r"not a finite number at the start \(1e\+200, -1\)"):
-        compare(ComparisonSettings.for_function("valley", x0=1e200, runs=()))
+        compare(CompareSettings.for_function("valley", x0=1e200, runs=()))
     with pytest.raises(GdvizError, match="not a finite number"):  # Python's float ** overflows
-        compare(ComparisonSettings.for_function("rosenbrock", x0=1e200, runs=()))
+        compare(CompareSettings.for_function("rosenbrock", x0=1e200, runs=()))
 
 
 def test_an_overflowing_run_is_a_divergence_in_words():
-    result = compare(ComparisonSettings.for_function("beale", x0=1e6, y0=1e6, runs=(("gd", 0.02),)))
+    result = compare(CompareSettings.for_function("beale", x0=1e6, y0=1e6, runs=(("gd", 0.02),)))
     [summary] = result.summaries
     assert summary.status == "diverged" and summary.kind == "error"
     assert "overflowed" in summary.message and "last finite point" in summary.message
@@ -358,7 +358,7 @@ def test_spec_is_valid_plotly(valley_race):
 
 @pytest.mark.parametrize("function", sorted(TEST_FUNCTIONS))
 def test_every_functions_default_spec_is_valid(function):
-    result = compare(ComparisonSettings.for_function(function))
+    result = compare(CompareSettings.for_function(function))
     go.Figure(comparison_spec(result, 0))
 
 
@@ -427,7 +427,7 @@ def test_loss_panel_shows_the_gap_to_the_minimum_on_a_log_axis(valley_race):
 
 
 def test_loss_panel_is_linear_f_without_a_minimum():
-    result = compare(ComparisonSettings.for_function("saddle"))
+    result = compare(CompareSettings.for_function("saddle"))
     spec = comparison_spec(result, 0)
     assert spec["layout"]["yaxis2"]["type"] == "linear"
     assert spec["layout"]["yaxis2"]["title"]["text"].startswith("f (linear")
@@ -477,7 +477,7 @@ def test_large_arrays_travel_as_typed_arrays(valley_race):
 def test_contour_is_scatter_lines_of_f_outside_every_frame(function):
     """Level lines, not a contour trace (which redraw-free animations drop), on the contour
     panel, hovering their level of f, and never moved by a frame: they stay while Play runs."""
-    result = compare(ComparisonSettings.for_function(function))
+    result = compare(CompareSettings.for_function(function))
     spec = comparison_spec(result, 0)
     lines = contours(spec)
     assert len(lines) >= 10
@@ -507,7 +507,7 @@ def test_contour_levels_follow_the_start_or_spread_evenly_without_a_minimum(vall
     np.testing.assert_allclose(ratios, ratios[0])  # geometric above the lowest f in view
     assert above[0] == pytest.approx(1e-2 * (valley_race.start_loss - z.min()))
     assert levels[-1] < z.max()
-    saddle = compare(ComparisonSettings.for_function("saddle"))
+    saddle = compare(CompareSettings.for_function("saddle"))
     even = contour_levels(saddle)
     np.testing.assert_allclose(np.diff(even), np.diff(even)[0])
     assert saddle.grid.z.min() < even[0] and even[-1] < saddle.grid.z.max()
@@ -516,7 +516,7 @@ def test_contour_levels_follow_the_start_or_spread_evenly_without_a_minimum(vall
 
 
 def test_no_optimizers_still_draws_the_function():
-    result = compare(ComparisonSettings(runs=()))
+    result = compare(CompareSettings(runs=()))
     spec = comparison_spec(result, 0)
     go.Figure(spec)
     assert len(spec["frames"]) == 1 and spec["frames"][0]["traces"] == []

@@ -1,4 +1,4 @@
-"""Tests for gdviz.export: the trajectory CSV reads back exactly, and every generated numpy
+"""Tests for gdviz.linefit.export: the trajectory CSV reads back exactly, and every generated numpy
 script, run on its own in a subprocess, ends where `run_line_fit` ends (the oracle)."""
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ import pytest
 
 from gdviz.data import Points, generate_points, load_csv
 from gdviz.errors import GdvizError
-from gdviz.experiment import LineFitRun, run_line_fit
-from gdviz.export import DataSource, numpy_script, trajectory_columns, trajectory_csv
+from gdviz.linefit.export import DataSource, numpy_script, trajectory_columns, trajectory_csv
+from gdviz.linefit.run import LineFitRun, run_line_fit
+from gdviz.linefit.settings import LineFitSettings
 from gdviz.objectives import LineFit
 from gdviz.samples import SAMPLES
-from gdviz.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 REL, ABS = 1e-9, 1e-12
@@ -43,16 +43,16 @@ class Case:
     steps: int = 300
     hyper: dict = field(default_factory=dict)
     delta: float = 1.0
-    generator: dict = field(default_factory=dict)  # generate_points options beyond Settings'
+    generator: dict = field(default_factory=dict)  # generate_points options beyond LineFitSettings'
     outliers: float = 0.0
     m0: float = 0.0
     b0: float = 0.0
     sensitive: bool = False  # chaotic: rounding differences grow beyond REL over the run
 
     @property
-    def settings(self) -> Settings:
+    def settings(self) -> LineFitSettings:
         dataset = self.data.removesuffix("-headerless")
-        return Settings(
+        return LineFitSettings(
             dataset=dataset,
             optimizer=self.optimizer,
             loss=self.loss,
@@ -344,7 +344,7 @@ def test_default_script_is_short_and_only_what_the_run_needs() -> None:
 
 
 def test_script_text_follows_the_options() -> None:
-    base = Settings(dataset="generate", steps=5, step=0)
+    base = LineFitSettings(dataset="generate", steps=5, step=0)
     generated = DataSource.generated(base)
     gd = numpy_script(base, generated)
     assert "import pandas" not in gd  # generated points need numpy alone
@@ -371,7 +371,7 @@ def test_names_with_quotes_and_newlines_stay_inside_their_literals() -> None:
     name = 'a"""b\n import os; \'x\'.csv'
     column = 'x "quoted"\n# not a comment'
     source = DataSource.uploaded(name, column, "y", n=10)
-    text = numpy_script(Settings(dataset="upload", step=0), source)
+    text = numpy_script(LineFitSettings(dataset="upload", step=0), source)
     tree = ast.parse(text)
     strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)}
     assert {name, column, "y"} <= strings
@@ -392,9 +392,13 @@ def test_data_source_checks_its_fields() -> None:
     assert not DataSource.uploaded("f.csv", "column 1", "column 3").header
     assert DataSource.uploaded("f.csv", "column 1", "price").header
     with pytest.raises(GdvizError, match="number of points"):
-        numpy_script(Settings(dataset="upload", batch=5), DataSource.uploaded("f.csv", "a", "b"))
+        numpy_script(
+            LineFitSettings(dataset="upload", batch=5), DataSource.uploaded("f.csv", "a", "b")
+        )
     # A sample's size is read from its file when it is not given.
-    by_hand = numpy_script(Settings(dataset="by-hand", batch=5), DataSource.sample("by-hand"))
+    by_hand = numpy_script(
+        LineFitSettings(dataset="by-hand", batch=5), DataSource.sample("by-hand")
+    )
     assert "BATCH = 5" in by_hand
 
 
@@ -406,7 +410,7 @@ def test_data_source_checks_its_fields() -> None:
 def _sample_run(name: str, **options) -> LineFitRun:
     sample = SAMPLES[name]
     points = load_csv(sample.path, x=sample.x, y=sample.y)
-    return run_line_fit(points, Settings(dataset=name, step=0, **options))
+    return run_line_fit(points, LineFitSettings(dataset=name, step=0, **options))
 
 
 @pytest.mark.parametrize(
@@ -449,5 +453,5 @@ def test_trajectory_columns() -> None:
 
 
 def test_import_does_not_load_streamlit() -> None:
-    code = "import sys, gdviz.export; assert 'streamlit' not in sys.modules"
+    code = "import sys, gdviz.linefit.export; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=60)

@@ -10,5 +10,5 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$:~])")
 def plain(text: object) -> str:
     """`text` made inert for Streamlit's Markdown (alerts, captions, labels): every character
     that could start a link, emphasis, HTML, LaTeX or an icon is backslash-escaped, so it shows
-    as typed. (Plotly text is escaped separately, with `gdviz.figures.escape`.)"""
+    as typed. (Plotly text is escaped separately, with `gdviz.views.linefit.escape`.)"""
     return _MARKDOWN.sub(r"\\\1", str(text))

@@ -1,4 +1,4 @@
-"""Settings <-> URL query parameters: validation, clamping, notes, round trips."""
+"""LineFitSettings <-> URL query parameters: validation, clamping, notes, round trips."""
 
 from __future__ import annotations
 
@@ -8,25 +8,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdviz.optimizers import OPTIMIZERS
-from gdviz.settings import (
+from gdviz.linefit.settings import (
     GENERATE,
     MAX_PAGE_STEPS,
-    Settings,
+    LineFitSettings,
     from_query,
     to_query,
 )
+from gdviz.optimizers import OPTIMIZERS
 
 CHOICES = ("study-hours", "by-hand", GENERATE, "upload")
 
 
 def test_no_parameters_give_the_defaults_and_no_notes():
-    assert from_query({}, CHOICES) == (Settings(), [])
+    assert from_query({}, CHOICES) == (LineFitSettings(), [])
 
 
 def test_defaults_round_trip():
-    settings_, notes = from_query(to_query(Settings()), CHOICES)
-    assert settings_ == Settings() and notes == []
+    settings_, notes = from_query(to_query(LineFitSettings()), CHOICES)
+    assert settings_ == LineFitSettings() and notes == []
 
 
 @pytest.mark.parametrize(
@@ -42,7 +42,7 @@ def test_defaults_round_trip():
 )
 def test_malformed_values_fall_back_with_a_note(name, raw, words):
     settings_, notes = from_query({name: raw}, CHOICES)
-    assert getattr(settings_, name) == getattr(Settings(), name)
+    assert getattr(settings_, name) == getattr(LineFitSettings(), name)
     assert len(notes) == 1 and name in notes[0] and words in notes[0]
 
 
@@ -88,8 +88,8 @@ def test_repeated_parameters_use_the_first():
 
 
 def test_generator_values_travel_only_for_generated_data():
-    assert "slope" not in to_query(Settings(dataset="by-hand"))
-    assert to_query(Settings(dataset=GENERATE, slope=-1.5))["slope"] == "-1.5"
+    assert "slope" not in to_query(LineFitSettings(dataset="by-hand"))
+    assert to_query(LineFitSettings(dataset=GENERATE, slope=-1.5))["slope"] == "-1.5"
 
 
 @st.composite
@@ -101,7 +101,7 @@ def valid_settings(draw):
         (h.name, draw(st.booleans()) if h.is_flag else draw(st.floats(h.low, h.high)))
         for h in OPTIMIZERS[optimizer].hyperparameters
     )
-    base = Settings(
+    base = LineFitSettings(
         dataset=draw(st.sampled_from(CHOICES)),
         n=draw(st.integers(2, 1000)),
         slope=draw(finite),
@@ -137,7 +137,13 @@ def test_every_valid_setting_round_trips_through_the_url_exactly(s):
 @given(
     st.dictionaries(
         st.sampled_from(
-            [*list(to_query(replace(Settings(), dataset=GENERATE))), "beta1", "momentum", "x", ""]
+            [
+                *list(to_query(replace(LineFitSettings(), dataset=GENERATE))),
+                "beta1",
+                "momentum",
+                "x",
+                "",
+            ]
         ),
         st.text(max_size=30) | st.lists(st.text(max_size=10), max_size=3),
     )

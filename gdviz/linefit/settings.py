@@ -1,7 +1,7 @@
-"""One frozen `Settings` record for the line-fit page, and its URL query-parameter form.
+"""One frozen `LineFitSettings` record for the line-fit page, and its URL query-parameter form.
 
 Every value read from a URL is validated: a malformed value falls back to its default and an
-out-of-range one is clamped, each with a note in words; nothing raises. Writing a `Settings`
+out-of-range one is clamped, each with a note in words; nothing raises. Writing a `LineFitSettings`
 back gives readable names (`lr`, `steps`, `m0`, …) so a copied address reproduces the page.
 """
 
@@ -51,7 +51,7 @@ def hyperparameter_default(optimizer: str, name: str) -> float | bool:
 
 
 @dataclass(frozen=True)
-class Settings:
+class LineFitSettings:
     """Everything that determines what the line-fit page shows (the uploaded file aside)."""
 
     dataset: str = "study-hours"
@@ -160,14 +160,14 @@ def first_value(value) -> str:
 
 def from_query(
     params: Mapping[str, object], dataset_choices: tuple[str, ...]
-) -> tuple[Settings, list[str]]:
-    """Settings from URL query parameters, and notes on every value that was not used as is.
+) -> tuple[LineFitSettings, list[str]]:
+    """LineFitSettings from URL query parameters, and notes on every value that was not used as is.
 
     Unknown parameter names are ignored silently (other tools add their own); known ones are
     validated and clamped. Cross-field rules: xmin < xmax, the shown step ≤ steps.
     """
     specs = field_specs(dataset_choices)
-    defaults = Settings()
+    defaults = LineFitSettings()
     values: dict[str, object] = {}
     notes: list[str] = []
     for name, spec in specs.items():
@@ -196,7 +196,7 @@ def from_query(
     return _reconcile(settings, notes), notes
 
 
-def _reconcile(settings: Settings, notes: list[str]) -> Settings:
+def _reconcile(settings: LineFitSettings, notes: list[str]) -> LineFitSettings:
     if settings.xmin >= settings.xmax:
         notes.append(
             f"xmin={settings.xmin:g} is not below xmax={settings.xmax:g}; used 0 to 10 instead."
@@ -216,11 +216,11 @@ def format_value(value) -> str:
     return str(value)
 
 
-def to_query(settings: Settings) -> dict[str, str]:
+def to_query(settings: LineFitSettings) -> dict[str, str]:
     """The URL query parameters that reproduce `settings` (generator values only if used)."""
     generator = {"n", "slope", "intercept", "noise", "xmin", "xmax"}
     out = {}
-    for f in fields(Settings):
+    for f in fields(LineFitSettings):
         if f.name == "hyper" or (f.name in generator and not settings.is_generated):
             continue
         if f.name == "delta" and settings.loss != "huber":

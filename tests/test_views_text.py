@@ -5,7 +5,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gdviz.text import plain
+from gdviz.views.text import plain
 
 
 def test_markdown_and_html_starters_are_escaped():

@@ -1,6 +1,6 @@
 """The comparison as one animated plain-dict Plotly figure (validated by the tests, not here).
 
-Left: the level lines of f over the common grid (`gdviz.figures.contour_lines`, as on the main
+Left: the level lines of f over the common grid (`gdviz.views.linefit.contour_lines`, as on the main
 page: scatter lines survive redraw-free animations, contour traces do not), every optimizer's
 full path, the minima, the start, and a marker per optimizer. Right: the loss per step of every
 optimizer — f − f_min on a log axis where the minimum is known, f on a linear axis where it is
@@ -16,16 +16,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdviz.comparison import Comparison, near_start
+from gdviz.compare.run import Comparison, near_start
 from gdviz.engine import Trajectory
-from gdviz.figures import (
+from gdviz.optimizers import OPTIMIZERS
+from gdviz.views.linefit import (
     CONTOUR_LEVELS,
     contour_lines,
     escape,
     pack_arrays,
 )
-from gdviz.optimizers import OPTIMIZERS
-from gdviz.player import player_buttons, step_slider
+from gdviz.views.player import player_buttons, step_slider
 
 MINIMUM_COLOR = "#F0E442"  # Okabe–Ito yellow, with a black edge
 # The log axis of f − f_min stops this share of its start value above 0 (machine precision

@@ -22,12 +22,12 @@ from pathlib import PurePath
 from gdviz.data import Points, load_csv
 from gdviz.engine import EXPLOSION_FACTOR
 from gdviz.errors import GdvizError
-from gdviz.experiment import LineFitRun
+from gdviz.linefit.run import LineFitRun
+from gdviz.linefit.settings import GENERATE, UPLOAD, LineFitSettings
 from gdviz.literals import exact, short, string
 from gdviz.losses import QUADRATIC_LOSSES, loss_record
 from gdviz.optimizers import OPTIMIZERS, optimizer_spec
 from gdviz.samples import SAMPLES
-from gdviz.settings import GENERATE, UPLOAD, Settings
 
 __all__ = ["DATA_KINDS", "DataSource", "numpy_script", "trajectory_columns", "trajectory_csv"]
 
@@ -124,7 +124,7 @@ class DataSource:
         return cls("sample", s.filename, s.x, s.y, n)
 
     @classmethod
-    def generated(cls, settings: Settings, outliers: float = 0.0) -> DataSource:
+    def generated(cls, settings: LineFitSettings, outliers: float = 0.0) -> DataSource:
         """The points the generator makes from `settings` (n, slope, ..., seed)."""
         s = settings
         return cls(
@@ -152,7 +152,9 @@ class DataSource:
         return cls("upload", filename, x, y, n, header=header)
 
     @classmethod
-    def for_run(cls, settings: Settings, points: Points, filename: str | None = None) -> DataSource:
+    def for_run(
+        cls, settings: LineFitSettings, points: Points, filename: str | None = None
+    ) -> DataSource:
         """The source of `points` as the page got them: `filename` is the uploaded file's."""
         if settings.dataset == GENERATE:
             return cls.generated(settings)
@@ -237,7 +239,7 @@ def _generated_lines(s: DataSource) -> list[str]:
     return [*lines, "N = len(x)"]
 
 
-def _batch_size(settings: Settings, source: DataSource) -> int | None:
+def _batch_size(settings: LineFitSettings, source: DataSource) -> int | None:
     """The mini-batch size, or None when every step uses all points (as gdviz decides)."""
     if settings.batch <= 0:
         return None
@@ -247,7 +249,7 @@ def _batch_size(settings: Settings, source: DataSource) -> int | None:
     return settings.batch if settings.batch < n else None
 
 
-def _header(settings: Settings, source: DataSource, batch: int | None) -> list[str]:
+def _header(settings: LineFitSettings, source: DataSource, batch: int | None) -> list[str]:
     title = OPTIMIZERS[settings.optimizer].title
     data = {"sample": "a gdviz sample file", "upload": "your own file", "generate": "generated"}
     how = f"mini-batches of {batch}" if batch else "all points each step"
@@ -262,7 +264,7 @@ def _header(settings: Settings, source: DataSource, batch: int | None) -> list[s
     return [
         '"""Fit a line y = m*x + b by gradient descent: one gdviz run, redone with numpy.',
         "",
-        f"Settings: {title}, {settings.loss} loss, learning rate {exact(settings.lr)}, "
+        f"LineFitSettings: {title}, {settings.loss} loss, learning rate {exact(settings.lr)}, "
         f"{settings.steps} steps,",
         f"{how}{scaled}; points: {data[source.kind]}. Run it with `python <this file>`.",
         *agree,
@@ -271,7 +273,7 @@ def _header(settings: Settings, source: DataSource, batch: int | None) -> list[s
     ]
 
 
-def numpy_script(settings: Settings, data_source: DataSource) -> str:
+def numpy_script(settings: LineFitSettings, data_source: DataSource) -> str:
     """A standalone Python script (numpy; pandas to read a CSV) that redoes this line-fit run.
 
     Only the code the run needs is written: its loss, its optimizer's rule (as a comment and

@@ -1,9 +1,9 @@
 """Several optimizers on one 2-D test function: the fair runs and what they came to.
 
-`compare` runs the engine once per optimizer of a `ComparisonSettings` (the same start, step
+`compare` runs the engine once per optimizer of a `CompareSettings` (the same start, step
 budget and tolerance for each), frames one loss grid around the function's window and every
 path, and sums each run up in words (`RunSummary`) and as a table row (`summary_rows`).
-The settings live in `gdviz.comparison_settings`, the figure in `gdviz.comparison_figure`.
+The settings live in `gdviz.compare.settings`, the figure in `gdviz.views.compare`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdviz.comparison_settings import ComparisonSettings
+from gdviz.compare.settings import CompareSettings
 from gdviz.engine import Trajectory, run
 from gdviz.errors import GdvizError
-from gdviz.experiment import FRAME_LOSS_FACTOR, frame_steps
+from gdviz.linefit.run import FRAME_LOSS_FACTOR, frame_steps
 from gdviz.objectives import TestFunction
 from gdviz.optimizers import OPTIMIZERS
 from gdviz.surface import Grid, frame_window, loss_grid
@@ -48,7 +48,7 @@ class RunSummary:
 
 @dataclass(frozen=True, eq=False)
 class Comparison:
-    settings: ComparisonSettings
+    settings: CompareSettings
     function: TestFunction
     trajectories: tuple[Trajectory, ...]  # in the order of settings.runs
     summaries: tuple[RunSummary, ...]
@@ -160,13 +160,13 @@ def _window(fn: TestFunction, trajectories, start: tuple[float, float]):
     return window
 
 
-def _run_one(fn: TestFunction, name: str, lr: float, start, settings: ComparisonSettings):
+def _run_one(fn: TestFunction, name: str, lr: float, start, settings: CompareSettings):
     spec = OPTIMIZERS[name]
     optimizer = spec.build(lr, **{h.name: h.default for h in spec.hyperparameters})
     return run(fn, optimizer, start, steps=settings.steps, tol=settings.tol)
 
 
-def compare(settings: ComparisonSettings) -> Comparison:
+def compare(settings: CompareSettings) -> Comparison:
     """Run every optimizer of `settings` from the same start, with the same budget and tolerance.
 
     Returns the trajectories, a summary per optimizer, one loss grid framing the function's

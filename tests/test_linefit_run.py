@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gdviz.data import Points, generate_points
-from gdviz.experiment import MAX_FRAMES, LineFitRun, frame_steps, run_line_fit
-from gdviz.settings import Settings
+from gdviz.linefit.run import MAX_FRAMES, LineFitRun, frame_steps, run_line_fit
+from gdviz.linefit.settings import LineFitSettings
 
 POINTS = generate_points(100, seed=1)  # y ≈ 2x + 1 over x in [0, 10]
 
@@ -107,7 +107,7 @@ def test_frame_steps_respects_a_smaller_budget():
 
 @pytest.fixture(scope="module")
 def long_run() -> LineFitRun:
-    return run_line_fit(POINTS, Settings(steps=10_000, tol=0.0))
+    return run_line_fit(POINTS, LineFitSettings(steps=10_000, tol=0.0))
 
 
 def test_snap_is_the_nearest_frame_step(long_run):
@@ -124,7 +124,7 @@ def test_snap_keeps_frame_steps(long_run):
 
 
 def test_snap_is_identity_on_short_runs():
-    run = run_line_fit(POINTS, Settings(steps=150, tol=0.0))
+    run = run_line_fit(POINTS, LineFitSettings(steps=150, tol=0.0))
     assert [run.snap(k) for k in range(151)] == list(range(151))
 
 
@@ -134,7 +134,7 @@ def test_snap_is_identity_on_short_runs():
 
 
 def test_lines_map_back_to_units_of_x_when_standardised():
-    run = run_line_fit(POINTS, Settings(scale=True, lr=0.1, steps=100, tol=0.0))
+    run = run_line_fit(POINTS, LineFitSettings(scale=True, lr=0.1, steps=100, tol=0.0))
     x, y = POINTS.x, POINTS.y
     mean, std = x.mean(), x.std()  # population std: z-scores
     z = (x - mean) / std
@@ -150,7 +150,7 @@ def test_lines_map_back_to_units_of_x_when_standardised():
 
 
 def test_lines_are_the_params_without_standardising():
-    run = run_line_fit(POINTS, Settings(steps=50, tol=0.0))
+    run = run_line_fit(POINTS, LineFitSettings(steps=50, tol=0.0))
     assert run.scaling is None
     np.testing.assert_array_equal(run.lines, run.trajectory.params)
     np.testing.assert_array_equal(run.fit.x, POINTS.x)
@@ -158,7 +158,7 @@ def test_lines_are_the_params_without_standardising():
 
 @pytest.mark.parametrize("scale", [False, True])
 def test_optimum_is_numpys_least_squares_line(scale):
-    run = run_line_fit(POINTS, Settings(scale=scale, steps=10, tol=0.0))
+    run = run_line_fit(POINTS, LineFitSettings(scale=scale, steps=10, tol=0.0))
     m, b = np.polyfit(POINTS.x, POINTS.y, 1)
     np.testing.assert_allclose(run.optimum, (m, b), rtol=1e-10)
     # The same line in the descent's units: equal predictions at the data.
@@ -169,7 +169,7 @@ def test_optimum_is_numpys_least_squares_line(scale):
 @pytest.mark.parametrize("loss", ["mse", "sse", "mae", "huber"])
 @pytest.mark.parametrize("scale", [False, True])
 def test_optimum_loss_is_the_loss_at_the_optimum(loss, scale):
-    settings = Settings(loss=loss, scale=scale, delta=0.7, steps=10, lr=1e-4, tol=0.0)
+    settings = LineFitSettings(loss=loss, scale=scale, delta=0.7, steps=10, lr=1e-4, tol=0.0)
     run = run_line_fit(POINTS, settings)
     m, b = run.optimum_run
     expected = _pointwise_loss(loss, run.fit.x, POINTS.y, m, b, delta=0.7)
@@ -184,7 +184,7 @@ def test_optimum_loss_is_the_loss_at_the_optimum(loss, scale):
 @pytest.mark.parametrize("loss", ["mse", "sse", "mae", "huber"])
 def test_stability_only_for_quadratic_losses(loss):
     lr = 1e-4 if loss == "sse" else 0.02
-    run = run_line_fit(POINTS, Settings(loss=loss, lr=lr, steps=10, tol=0.0))
+    run = run_line_fit(POINTS, LineFitSettings(loss=loss, lr=lr, steps=10, tol=0.0))
     if loss in ("mse", "sse"):
         assert run.stability is not None
         eig = np.linalg.eigvalsh(_hessian(loss, POINTS.x))
@@ -202,7 +202,7 @@ def test_stability_only_for_quadratic_losses(loss):
 
 @pytest.mark.parametrize("lr", [0.005, 0.02, 0.05])
 def test_gd_verdict_agrees_with_the_curvature(lr):
-    run = run_line_fit(POINTS, Settings(lr=lr, steps=200, tol=0.0))
+    run = run_line_fit(POINTS, LineFitSettings(lr=lr, steps=200, tol=0.0))
     verdict = run.stability.verdict
     assert verdict is not None
     lr_max = 2.0 / np.linalg.eigvalsh(_hessian("mse", POINTS.x)).max()
@@ -213,7 +213,7 @@ def test_gd_verdict_agrees_with_the_curvature(lr):
 
 @pytest.mark.parametrize("optimizer", ["momentum", "nesterov", "adagrad", "rmsprop", "adam"])
 def test_verdict_only_for_plain_gradient_descent(optimizer):
-    run = run_line_fit(POINTS, Settings(optimizer=optimizer, lr=0.001, steps=20, tol=0.0))
+    run = run_line_fit(POINTS, LineFitSettings(optimizer=optimizer, lr=0.001, steps=20, tol=0.0))
     assert run.stability is not None
     assert run.stability.verdict is None
     assert run.stability.message
@@ -240,7 +240,7 @@ def test_gap_closed_from_zero_to_a_hundred(long_run):
 
 def test_gap_closed_when_starting_at_the_optimum(long_run):
     m, b = long_run.optimum
-    run = run_line_fit(POINTS, Settings(m0=m, b0=b, steps=5, tol=0.0))
+    run = run_line_fit(POINTS, LineFitSettings(m0=m, b0=b, steps=5, tol=0.0))
     assert run.gap_closed(0) == 100.0
 
 
@@ -252,9 +252,9 @@ def test_gap_closed_when_starting_at_the_optimum(long_run):
 @pytest.mark.parametrize(
     "settings",
     [
-        Settings(steps=1000, tol=0.0),
-        Settings(scale=True, lr=0.1, steps=100, tol=0.0),
-        Settings(m0=-5.0, b0=20.0, tol=0.0),
+        LineFitSettings(steps=1000, tol=0.0),
+        LineFitSettings(scale=True, lr=0.1, steps=100, tol=0.0),
+        LineFitSettings(m0=-5.0, b0=20.0, tol=0.0),
     ],
 )
 def test_window_frames_a_converging_run(settings):
@@ -270,7 +270,7 @@ def test_window_frames_a_converging_run(settings):
 
 
 def test_window_of_a_diverging_run_leaves_out_the_far_end():
-    run = run_line_fit(POINTS, Settings(lr=0.05, steps=200, tol=0.0))
+    run = run_line_fit(POINTS, LineFitSettings(lr=0.05, steps=200, tol=0.0))
     t = run.trajectory
     assert t.status == "diverged"
     window = run.grid.window
@@ -286,8 +286,8 @@ def test_window_of_a_diverging_run_leaves_out_the_far_end():
 
 
 def test_settings_step_does_not_change_the_run():
-    a = run_line_fit(POINTS, Settings(steps=500, step=0, tol=0.0))
-    b = run_line_fit(POINTS, Settings(steps=500, step=321, tol=0.0))
+    a = run_line_fit(POINTS, LineFitSettings(steps=500, step=0, tol=0.0))
+    b = run_line_fit(POINTS, LineFitSettings(steps=500, step=321, tol=0.0))
     assert replace(a.settings, step=321) == b.settings
     for f in dataclasses.fields(LineFitRun):
         if f.name != "settings":
@@ -295,7 +295,7 @@ def test_settings_step_does_not_change_the_run():
 
 
 def test_run_is_read_only_and_framed():
-    run = run_line_fit(POINTS, Settings(steps=500, tol=0.0))
+    run = run_line_fit(POINTS, LineFitSettings(steps=500, tol=0.0))
     np.testing.assert_array_equal(run.frame_steps, frame_steps(run.trajectory.steps))
     assert not run.lines.flags.writeable
     assert not run.frame_steps.flags.writeable
@@ -307,6 +307,6 @@ def test_run_leaves_its_points_alone():
     x = np.linspace(0.0, 5.0, 40)
     points = Points(x, 3.0 * x - 2.0 + np.sin(7 * x))
     before = (points.x.copy(), points.y.copy())
-    run_line_fit(points, Settings(scale=True, lr=0.1, steps=30, tol=0.0))
+    run_line_fit(points, LineFitSettings(scale=True, lr=0.1, steps=30, tol=0.0))
     np.testing.assert_array_equal(points.x, before[0])
     np.testing.assert_array_equal(points.y, before[1])

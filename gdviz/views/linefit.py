@@ -26,9 +26,9 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.colors import sample_colorscale
 
-from gdviz.experiment import LineFitRun
-from gdviz.player import player_buttons, step_slider
+from gdviz.linefit.run import LineFitRun
 from gdviz.surface import Grid
+from gdviz.views.player import player_buttons, step_slider
 
 # Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, GREY = (

@@ -24,10 +24,10 @@ from gdviz.analysis import (
 from gdviz.data import Points
 from gdviz.engine import Trajectory, run
 from gdviz.errors import GdvizError
+from gdviz.linefit.settings import LineFitSettings
 from gdviz.losses import QUADRATIC_LOSSES
 from gdviz.objectives import LineFit
 from gdviz.optimizers import optimizer_spec
-from gdviz.settings import Settings
 from gdviz.surface import Grid, frame_window, loss_grid
 
 MAX_FRAMES = 200
@@ -56,7 +56,7 @@ class Stability:
 
 @dataclass(frozen=True, eq=False)
 class LineFitRun:
-    settings: Settings
+    settings: LineFitSettings
     points: Points
     fit: LineFit  # in the units the descent runs in (z when standardised)
     scaling: Scaling | None
@@ -112,7 +112,9 @@ def frame_steps(last: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
     return np.union1d(picked, must)
 
 
-def _stability(fit: LineFit, standardized: LineFit, settings: Settings, optimizer) -> Stability:
+def _stability(
+    fit: LineFit, standardized: LineFit, settings: LineFitSettings, optimizer
+) -> Stability:
     curv: Curvature = curvature(fit)
     z_curv: Curvature = curvature(standardized)
     verdict = gd_verdict(curv, settings.lr, settings.steps) if optimizer.name == "gd" else None
@@ -141,7 +143,7 @@ def _stability(fit: LineFit, standardized: LineFit, settings: Settings, optimize
     )
 
 
-def run_line_fit(points: Points, settings: Settings) -> LineFitRun:
+def run_line_fit(points: Points, settings: LineFitSettings) -> LineFitRun:
     """Fit y = m·x + b to `points` as `settings` say; every number the page shows.
 
     `settings.step` (the step on screen) is not used here: the figures take it, so moving

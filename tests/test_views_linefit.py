@@ -18,8 +18,9 @@ from hypothesis.extra import numpy as hnp
 from plotly.offline import get_plotlyjs
 
 from gdviz.data import Points, generate_points
-from gdviz.experiment import LineFitRun, run_line_fit
-from gdviz.figures import (
+from gdviz.linefit.run import LineFitRun, run_line_fit
+from gdviz.linefit.settings import LineFitSettings
+from gdviz.views.linefit import (
     DESCENT_META,
     MAX_SCATTER,
     SURFACE_META,
@@ -35,8 +36,7 @@ from gdviz.figures import (
     surface_spec,
     typed,
 )
-from gdviz.player import SPEEDS, animate_options, player_buttons, step_slider
-from gdviz.settings import Settings
+from gdviz.views.player import SPEEDS, animate_options, player_buttons, step_slider
 
 POINTS = generate_points(100, seed=1)
 DESCENT_NAMES = {
@@ -119,22 +119,24 @@ def payload(spec: dict) -> str:
 
 @pytest.fixture(scope="module")
 def run() -> LineFitRun:
-    return run_line_fit(POINTS, Settings(steps=1000, tol=0.0))
+    return run_line_fit(POINTS, LineFitSettings(steps=1000, tol=0.0))
 
 
 @pytest.fixture(scope="module")
 def long_run() -> LineFitRun:
-    return run_line_fit(POINTS, Settings(steps=10_000, tol=0.0))
+    return run_line_fit(POINTS, LineFitSettings(steps=10_000, tol=0.0))
 
 
 @pytest.fixture(scope="module")
 def scaled_run() -> LineFitRun:
-    return run_line_fit(POINTS, Settings(scale=True, lr=0.1, steps=100, m0=-3.0, b0=8.0, tol=0.0))
+    return run_line_fit(
+        POINTS, LineFitSettings(scale=True, lr=0.1, steps=100, m0=-3.0, b0=8.0, tol=0.0)
+    )
 
 
 @pytest.fixture(scope="module")
 def diverged_run() -> LineFitRun:
-    r = run_line_fit(POINTS, Settings(lr=0.05, steps=200, tol=0.0))
+    r = run_line_fit(POINTS, LineFitSettings(lr=0.05, steps=200, tol=0.0))
     assert r.trajectory.status == "diverged"
     return r
 
@@ -318,10 +320,10 @@ def test_residuals_follow_the_line(run):
 
 
 def test_residuals_only_up_to_200_points():
-    many = run_line_fit(generate_points(201, seed=3), Settings(steps=20, tol=0.0))
+    many = run_line_fit(generate_points(201, seed=3), LineFitSettings(steps=20, tol=0.0))
     spec = descent_spec(many, 0, residuals=True)
     assert all(t["name"] != "residuals" for t in spec["data"])
-    few = run_line_fit(generate_points(200, seed=3), Settings(steps=20, tol=0.0))
+    few = run_line_fit(generate_points(200, seed=3), LineFitSettings(steps=20, tol=0.0))
     spec = descent_spec(few, 0, residuals=True)
     find(spec, "residuals")
 
@@ -478,7 +480,7 @@ def test_contour_lines_of_a_flat_grid_are_none(run):
 
 def test_large_data_draws_a_sample_and_says_so():
     points = generate_points(5_000, seed=2)
-    r = run_line_fit(points, Settings(steps=30, tol=0.0))
+    r = run_line_fit(points, LineFitSettings(steps=30, tol=0.0))
     spec = descent_spec(r, 0, residuals=True)
     trace = spec["data"][find(spec, "points")]
     x, y = arr(trace["x"]), arr(trace["y"])
@@ -507,7 +509,7 @@ NASTY_Y = "score <script>alert('y')</script>"
 def test_user_column_names_are_escaped():
     x = np.linspace(0.0, 10.0, 30)
     points = Points(x, 2.0 * x + 1.0 + np.cos(3 * x), x_name=NASTY_X, y_name=NASTY_Y)
-    r = run_line_fit(points, Settings(steps=40, tol=0.0))
+    r = run_line_fit(points, LineFitSettings(steps=40, tol=0.0))
     spec = descent_spec(r, 0, residuals=True)
     layout = spec["layout"]
     assert layout["xaxis"]["title"]["text"] == html.escape(NASTY_X, quote=True)
