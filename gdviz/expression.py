@@ -12,11 +12,13 @@ The grammar (everything else is refused with a sentence naming it and its column
   in gdviz's own formulas are read as `-`, `*`, `*`, `**2`, `**3`;
 * the functions sin cos tan exp log sqrt tanh abs, each of one argument.
 
-How it is read, never run: the text is checked as characters (length ≤ 200, no comment `#`, no
-quotes, no invisible characters; brackets balanced and at most 20 deep), then parsed by
+How it is read, never run: the text is checked as characters (≤ 1,000 typed, no comment `#`,
+no quotes, no invisible characters; brackets balanced and at most 20 deep), then parsed by
 Python's `ast.parse` (a parser only: nothing is evaluated, imported or compiled to code), then
 the tree is walked against the whitelist above (at most 120 parts, 60 levels deep), and turned
-into a small tree of our own (`Num`, `Var`, `Neg`, `Binary`, `Power`, `Call`). Nothing of the
+into a small tree of our own (`Num`, `Var`, `Neg`, `Binary`, `Power`, `Call`), whose
+normalised text may be at most 200 characters long, spaces not counted (the limit is on the
+normalised text so that it, the share link, is always accepted back). Nothing of the
 user's text ever reaches eval/exec/compile, sympy's `sympify`/`parse_expr` (they call eval) or
 numexpr.
 
@@ -33,15 +35,15 @@ an exception; the engine reads a non-finite value as a divergence.
 
 Bounded by construction, so no worker process: a subprocess with a time and memory limit guards
 against work whose size the input controls. Here every stage is bounded by the limits: reading
-≤ 200 characters is linear; `ast.parse` is the one stage that could exhaust the C stack on deep
-nesting (thousands of brackets), and the bracket check on the raw text stops that before it
-runs (20 levels; the parser itself copes with 200); the checked tree has ≤ 120 nodes; every
-number is a float ≤ 1e6 and every exponent a constant ≤ 10 in size, so no big integers are ever
-built (`9**9**9` is refused, not computed) and a value costs ≤ 120 float operations. The
-benchmark prints the worst case (a parse in tens of µs). A worker would add a process start
-(≈ 50 ms) to every new formula and a pickling boundary for the closures, for no risk left to
-contain. Parsed formulas are cached (LRU, 512 entries of ≤ 200 characters) by their text, and
-the compiled closures by the normalised text, so `x^2+y^2` and `x**2 + y**2` share one.
+≤ 1,000 characters is linear; `ast.parse` is the one stage that could exhaust the C stack on
+deep nesting (CPython's own guard against that differs between versions), and the bracket check
+on the raw text stops it first (20 levels); the checked tree has ≤ 120 nodes; every number is a
+float ≤ 1e6 and every exponent a constant ≤ 10 in size, so no big integers are ever built
+(`9**9**9` is refused, not computed) and a value costs ≤ 120 float operations per point. The
+benchmark prints the worst cases (a cold parse well under a millisecond). A worker would add a
+process start (tens of ms) to every new formula and a pickling boundary for the closures, for
+no risk left to contain. Parsed formulas are cached (LRU, 512 entries) by their text, and the
+compiled closures by the normalised text, so `x^2+y^2` and `x**2 + y**2` share one.
 
 Quadratics: when f is a polynomial of degree ≤ 2 in x and y (found by expanding the tree, with
 constant sub-trees folded), its Hessian is constant and is set on the TestFunction, so gdviz's
@@ -65,7 +67,8 @@ import numpy as np
 from gdviz.errors import GdvizError
 from gdviz.objectives import TEST_FUNCTIONS, TestFunction, Window, test_function
 
-MAX_LENGTH = 200
+MAX_LENGTH = 200  # characters of the formula written out (normalised), spaces not counted
+MAX_INPUT = 1000  # characters typed, spaces included: a cheap gate before anything else
 MAX_BRACKET_DEPTH = 20
 MAX_NODES = 120
 MAX_DEPTH = 60
@@ -440,8 +443,9 @@ def _num(value: float) -> Num:
     return Num(value, text)
 
 
+@functools.lru_cache(maxsize=4096)
 def _depends(node: Node) -> bool:
-    """Whether x or y appears in the tree."""
+    """Whether x or y appears in the tree (cached: asked of every sub-tree while compiling)."""
     if isinstance(node, Var):
         return True
     if isinstance(node, Num):
@@ -463,15 +467,16 @@ def parse_expression(text: str) -> Expression:
     thing that is not allowed and its column (see the module docstring for the grammar)."""
     if not isinstance(text, str):
         raise GdvizError(f"The function must be text, not {type(text).__name__}.")
+    if len(text) > MAX_INPUT:
+        raise GdvizError(
+            f"The function is {len(text):,} characters long; the limit is {MAX_LENGTH} "
+            "(not counting spaces)."
+        )
     return _parse_cached(text)
 
 
 @functools.lru_cache(maxsize=512)
 def _parse_cached(text: str) -> Expression:
-    if len(text) > MAX_LENGTH:
-        raise GdvizError(
-            f"The function is {len(text):,} characters long; the limit is {MAX_LENGTH}."
-        )
     if not text.strip():
         raise GdvizError(f"The function is empty; {_HINT}.")
     source = _translate(text)
@@ -481,8 +486,16 @@ def _parse_cached(text: str) -> Expression:
     if nodes > MAX_NODES:
         raise GdvizError(f"The formula has {nodes} parts; the limit is {MAX_NODES}. Simplify it.")
     tree = _Checker(source).check(body)
+    canonical = _text(tree)
+    # The limit is on the normalised text, so that text (the share link) is always accepted.
+    length = len(canonical.replace(" ", ""))
+    if length > MAX_LENGTH:
+        raise GdvizError(
+            f"The function is {length} characters long written out (not counting spaces; "
+            f"x^2 and x² count as x**2); the limit is {MAX_LENGTH}."
+        )
     hessian, minimum = _quadratic(tree)
-    return Expression(tree, _text(tree), _pretty(tree), hessian, minimum)
+    return Expression(tree, canonical, _pretty(tree), hessian, minimum)
 
 
 def normalise(text: str) -> str:
@@ -769,9 +782,9 @@ class _Compiled(NamedTuple):
 
 
 @functools.lru_cache(maxsize=512)
-def _compiled(text: str) -> _Compiled:
-    """Closures for a normalised formula, shared by every spelling of it."""
-    tree = parse_expression(text).tree
+def _compiled(text: str, tree: Node) -> _Compiled:
+    """Closures for a normalised formula and its tree, shared by every spelling of it (the
+    text determines the tree; it is passed so the text need not be parsed again)."""
     return _Compiled(
         _dual(tree, _FLOATS), _dual(tree, _ARRAYS), _value(tree, _FLOATS), _value(tree, _ARRAYS)
     )
@@ -789,10 +802,15 @@ def _evaluator(compiled: _Compiled):
                 x, y = np.float64(x), np.float64(y)
                 with np.errstate(all="ignore"):
                     return float(array_value(x, y))
-        x, y = np.broadcast_arrays(np.asarray(x, np.float64), np.asarray(y, np.float64))
+        # Evaluated on the shapes given (a row of x and a column of y cost 2·G, not G², for
+        # each part of x or y alone) and broadcast once at the end.
+        x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+        shape = np.broadcast_shapes(x.shape, y.shape)
         with np.errstate(all="ignore"):
             out = array_value(x, y)
-        return np.broadcast_to(out, x.shape).astype(np.float64, copy=True)
+        if isinstance(out, np.ndarray) and out.shape == shape and out is not x and out is not y:
+            return out  # a fresh array numpy made
+        return np.broadcast_to(out, shape).astype(np.float64, copy=True)
 
     return f
 
@@ -944,7 +962,7 @@ def parse_function(
     ones (else ()). Raises GdvizError naming what is not allowed and where.
     """
     expression = parse_expression(text)
-    compiled = _compiled(expression.text)
+    compiled = _compiled(expression.text, expression.tree)
     f, dual = _evaluator(compiled), _dual_evaluator(compiled)
     return TypedFunction(
         name=CUSTOM_NAME,

@@ -122,10 +122,22 @@ def test_a_formula_must_be_text(value):
         parse_expression(value)
 
 
-def test_the_length_limit_is_exactly_the_limit():
-    parse_expression("x" + " " * (MAX_LENGTH - 1))
-    with pytest.raises(GdvizError, match=f"{MAX_LENGTH + 1} characters"):
-        parse_expression("x" + " " * MAX_LENGTH)
+def test_the_length_limit_is_on_the_normalised_text_without_spaces():
+    at_limit = "+".join(["0.123456*x"] * 18) + "*25"
+    assert len(at_limit) == MAX_LENGTH
+    assert normalise(at_limit.replace("+", "  +  ")).replace(" ", "") == at_limit  # spaces: free
+    with pytest.raises(GdvizError, match=f"{MAX_LENGTH + 1} characters long written out"):
+        parse_expression(at_limit.replace("*25", "*2.5"))
+    typed_at_limit = at_limit.replace("*25", "^10")  # 200 typed; ^ counts as **: 201
+    with pytest.raises(GdvizError, match=f"{MAX_LENGTH + 1} characters long written out"):
+        parse_expression(typed_at_limit)
+
+
+def test_a_long_typed_formula_normalises_to_text_that_is_accepted_back():
+    typed = "+".join(["x^2*y"] * 19)  # compact, with ^: the normalised text is longer
+    canonical = normalise(typed)
+    assert len(canonical) > len(typed)
+    assert parse_expression(canonical).tree == parse_expression(typed).tree
 
 
 def test_the_module_never_runs_text_as_code():
@@ -415,6 +427,15 @@ def test_grid_broadcasts_to_the_full_shape(text):
     grid = fn.grid(np.linspace(-1, 1, 4)[None, :], np.linspace(-2, 2, 3)[:, None])
     assert grid.shape == (3, 4) and grid.dtype == np.float64
     assert grid.flags.writeable
+
+
+def test_grid_never_returns_or_writes_its_inputs():
+    p0, p1 = np.ones((3, 4)), np.zeros((3, 4))
+    for text in ("x", "y", "+x"):
+        grid = parse_function(text).grid(p0, p1)
+        assert grid is not p0 and grid is not p1 and not np.shares_memory(grid, p0)
+        grid[...] = 7.0
+    assert np.all(p0 == 1.0) and np.all(p1 == 0.0)
 
 
 @pytest.mark.parametrize(
