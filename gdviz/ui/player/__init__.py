@@ -1,0 +1,81 @@
+"""The in-browser player as a Streamlit component (components v2, no iframe).
+
+    step = player(data, key="descent-player", on_step=None)
+
+`data` is the dict gdviz.views.playback.player_data builds: figures drawn once, what moves
+per frame, pre-formatted read-outs and sentences. The browser owns the timeline (Play, Pause,
+←/→, Home/End, Space, speeds, scrubbing) and sends the step back only when it stops on one,
+which reruns the script; `player` returns that step (or the start step before any).
+
+plotly.js comes from the installed plotly package (plotly/package_data/plotly.min.js), served
+over HTTP by Streamlit's static component route, so the browser caches it across sessions and
+the page needs no internet. The player's own JS and CSS (~20 KB) are sent inline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import plotly
+import streamlit as st
+import streamlit.components.v1 as components_v1
+
+FRONTEND = Path(__file__).resolve().parent / "frontend"
+PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
+PLOTLY_ROUTE_NAME = "plotlyjs"
+# declare_component names the route after this module: "<module>.<name>".
+PLOTLY_COMPONENT = f"{__name__}.{PLOTLY_ROUTE_NAME}"
+
+_mount = st.components.v2.component(
+    "gdviz.player",
+    js=(FRONTEND / "player.js").read_text(encoding="utf-8"),
+    css=(FRONTEND / "player.css").read_text(encoding="utf-8"),
+    # Plotly writes its own styles into the document's head: the charts must live in the
+    # page's DOM, not a shadow root.
+    isolate_styles=False,
+)
+
+
+def plotly_src() -> str:
+    """The URL path of the installed plotly.min.js, served by Streamlit (and cacheable).
+
+    Registering a v1 component with `path=` is how Streamlit serves a folder of static files
+    without an installed-package manifest; it is never rendered.
+    """
+    components_v1.declare_component(PLOTLY_ROUTE_NAME, path=str(PLOTLY_DIR))
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    prefix = f"/{base}" if base else ""
+    return f"{prefix}/component/{PLOTLY_COMPONENT}/plotly.min.js?v={plotly.__version__}"
+
+
+def player(data: dict, *, key: str, on_step: Callable[[int], None] | None = None) -> int:
+    """Mount the player; return the step the browser last handed back.
+
+    Args:
+        data: the dict from gdviz.views.playback.player_data (JSON-able; arrays typed).
+        key: a stable widget key (one per player on the page).
+        on_step: called with the new step when the browser hands one back (pause, a step
+            key, a released scrub), before the script reruns.
+
+    Returns:
+        The step number shown when the browser last stopped, or the start frame's step.
+    """
+    steps = data["steps"]
+    start_step = int(steps[data["start_frame"]])
+
+    def changed() -> None:
+        if on_step is not None:
+            state = st.session_state.get(key) or {}
+            step = state.get("step")
+            if step is not None:
+                on_step(int(step))
+
+    result = _mount(
+        key=key,
+        data={**data, "plotly_src": plotly_src()},
+        default={"step": start_step},
+        on_step_change=changed,
+    )
+    step = getattr(result, "step", None)
+    return start_step if step is None else int(step)
