@@ -272,14 +272,14 @@ _REFUSED_NODES = {
     ast.Set: "A set { }",
     ast.Dict: "A dict { }",
     ast.Compare: "A comparison",
-    ast.BoolOp: "'and'/'or'",
-    ast.IfExp: "'if … else'",
+    ast.BoolOp: "The logic operator",
+    ast.IfExp: "A conditional (if … else)",
     ast.NamedExpr: "An assignment (:=)",
     ast.Starred: "Unpacking with *",
     ast.Slice: "A slice",
-    ast.Await: "'await'",
-    ast.Yield: "'yield'",
-    ast.YieldFrom: "'yield'",
+    ast.Await: "An await",
+    ast.Yield: "A yield",
+    ast.YieldFrom: "A yield",
     ast.JoinedStr: "Text in quotes",
     ast.FormattedValue: "Text in quotes",
 }
@@ -923,6 +923,8 @@ class TypedFunction(TestFunction):
 
 
 def _check_pair(value, what: str) -> tuple[float, float]:
+    if isinstance(value, str | bytes):
+        raise GdvizError(f"The {what} must be two numbers, not {value!r}.")
     try:
         a, b = (float(v) for v in value)
     except (TypeError, ValueError):
