@@ -82,7 +82,7 @@ def main(argv=None) -> int:
     print(f"{'the data’s one O(N) pass (LineFit)':44s}{ms(pass_s)}")
 
     header = f"{'optimizer (mse)':18s}{'sweep':>13s}{'50 engine.run':>16s}{'ratio':>9s}"
-    print(f"\n{header}   {'statuses':37s}agreement")
+    print(f"\n{header}   {'statuses':40s}agreement")
     gd_seconds = None
     for name in OPTIMIZERS:
         sweep_s, sw = best_of(lambda name=name: sweep(fit, name, steps=steps, count=count), repeats)
@@ -94,7 +94,7 @@ def main(argv=None) -> int:
         agree = "equal" if diff == 0 else f"max rel diff {diff:.1e}"
         print(
             f"{name:18s}{ms(sweep_s):>13s}{ms(single_s):>16s}{single_s / sweep_s:8.0f}×"
-            f"   {counts:37s}{agree}"
+            f"   {counts:40s}{agree}"
         )
 
     print("\nevaluated row by row (per-point loss, 2-D function):")
