@@ -103,6 +103,7 @@ class Player {
     this.lastAdvance = 0;
     this.handTimer = 0;
     this.handedBack = null;
+    this.recentSteps = [];
     this.gl = { busy: false, pending: null, urgent: false, cost: 0, lastEnd: 0, timer: 0,
       shown: -1 };
     this.listeners = [];
@@ -195,13 +196,17 @@ class Player {
     if (!sameCharts) {
       this.stopPlaying();
       this.frame = start;
+      this.recentSteps = [];
       this.figuresKey = figuresKey;
       await this.drawCharts(data, start);
-    } else if (startChanged && !this.playing) {
+      this.label(start);
+      this.root.dataset.frame3d = String(start);
+    } else if (startChanged && !this.playing && !this.recentSteps.includes(steps[start])) {
+      // A page that reads the step from the URL at the top and writes it at the end sends
+      // back, one run late, the steps this player handed it: those are echoes, not requests.
       this.show(start, true, false);
     }
     this.showText(this.frame, !sameCharts);
-    this.slider.value = String(this.frame);
     this.root.dataset.ready = "1";
     if (!sameCharts && data.autoplay && !reducedMotion()) { this.play(); }
   }
@@ -276,6 +281,17 @@ class Player {
   // Show frame i everywhere. `final`: playing stopped here (sentences, live read-out, the 3-D
   // catching up, the step handed back).
   show(i, final = false, handBack = true) {
+    const frame = this.label(i);
+    this.draw2d(frame);
+    this.request3d(frame, final);
+    if (final) {
+      this.showText(frame, true);
+      if (handBack) { this.handBack(frame); }
+    }
+  }
+
+  // The slider, the step and the read-outs at frame i (no chart drawn); returns the frame.
+  label(i) {
     const last = this.steps.length - 1;
     const frame = Math.min(Math.max(0, Math.round(i)), last);
     this.frame = frame;
@@ -287,12 +303,7 @@ class Player {
     for (const cell of this.readoutCells) { cell.node.textContent = cell.values[frame]; }
     this.root.dataset.frame = String(frame);
     this.root.dataset.step = String(this.steps[frame]);
-    this.draw2d(frame);
-    this.request3d(frame, final);
-    if (final) {
-      this.showText(frame, true);
-      if (handBack) { this.handBack(frame); }
-    }
+    return frame;
   }
 
   showText(frame, announce) {
@@ -405,6 +416,7 @@ class Player {
       const step = this.steps[frame];
       if (step === this.handedBack) { return; }
       this.handedBack = step;
+      this.recentSteps = [...this.recentSteps.slice(-4), step];
       this.setStateValue("step", step);
     }, HAND_BACK_MS);
   }
@@ -500,10 +512,19 @@ class Player {
 
 // Keys pressed with the focus on the page itself (not in a field, not in a player) go to the
 // player used last, or the first one on the page.
+const WIDGET = "a[href], button, input, select, textarea, summary, [contenteditable='true'], "
+  + "[role=button], [role=slider], [role=tab], [role=checkbox], [role=radio], [role=switch], "
+  + "[role=menuitem], [role=option], [role=combobox], [role=listbox], [role=textbox], "
+  + "[role=spinbutton], .js-plotly-plot";
+
 function onPageKey(e) {
   const target = e.target;
-  const onPage = !target || target === document.body || target === document.documentElement;
-  if (!onPage || !players.size) { return; }
+  // Keys belong to whatever control has the focus; only keys pressed on the page itself
+  // (its body or a plain container) drive a player.
+  const onPage = !target || !target.closest || !target.closest(WIDGET);
+  if (!onPage || !players.size || [...players].some((p) => p.root.contains(target))) {
+    return;
+  }
   const player = lastUsed && players.has(lastUsed) ? lastUsed : players.values().next().value;
   player.onKey(e);
 }
