@@ -398,10 +398,12 @@ def test_error_empty_column_chosen():
     assert 'Column "z" has no numbers' in _error(b"x,y,z\n1,2,\n3,4,\n", x="x", y="z")
 
 
-def test_error_decimal_comma_gets_a_hint():
-    message = _error(b"x;y\n1,5;2\n3;4\n", x="x", y="y")
-    assert 'Column "x" has text "1,5" on line 2 of the file' in message
-    assert "1.5, not 1,5" in message
+def test_decimal_comma_is_read_and_said():
+    # Was test_error_decimal_comma_gets_a_hint, which expected a refusal: issue 9 asks that
+    # decimal commas with ";" separators (Excel in most of Europe) be read, and said.
+    points = load_csv(b"x;y\n1,5;2\n3;4\n", x="x", y="y")
+    np.testing.assert_array_equal(points.x, [1.5, 3.0])
+    assert points.notes == ('Column "x": read decimal commas ("1,5" is 1.5).',)
 
 
 def test_error_true_false_are_words_not_numbers():
