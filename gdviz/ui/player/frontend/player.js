@@ -4,7 +4,7 @@
 // per frame, only the moving traces change (Plotly.animate without redraw for 2-D charts,
 // Plotly.restyle for 3-D ones) and read-outs change through textContent (never innerHTML:
 // every text here may come from a person). A WebGL redraw costs ~65-100 ms with software
-// rendering, so 3-D charts follow at the rate the machine affords (a gap of twice the
+// rendering, so 3-D charts follow at the rate the machine affords (a gap of three times the
 // measured cost, at most GAP_MAX_MS) instead of holding the 2-D charts back, and catch up at
 // once when playing stops. Pausing or stepping hands the step back through setStateValue.
 //
@@ -17,8 +17,8 @@ const TYPED = {
 };
 const GL_TYPES = new Set(["scatter3d", "surface", "mesh3d", "cone", "streamtube",
   "isosurface", "volume"]);
-const GAP_FACTOR = 2;   // 3-D redraws take at most a third of the time while playing
-const GAP_MAX_MS = 250; // ... but never wait longer than this: the lag stays under ~0.4 s
+const GAP_FACTOR = 3;   // 3-D redraws take at most a quarter of the time while playing
+const GAP_MAX_MS = 300; // ... but never wait longer than this: the lag stays under ~0.5 s
 const HAND_BACK_MS = 250; // held arrow keys or a scrub send one step, not dozens
 const STEP_FORMAT = new Intl.NumberFormat("en-US");
 const players = new Set(); // mounted players, for keys pressed on the page body
@@ -272,8 +272,9 @@ class Player {
     // (and the software-rendering time) of what a 1x screen shows.
     const glRatio = Math.min(2, Math.max(1, window.devicePixelRatio || 1));
     const config = { displaylogo: false, responsive: true, plotGlPixelRatio: glRatio };
-    await Promise.all(this.charts.map((c) => Plotly.newPlot(c.gd, c.spec.data, c.spec.layout,
-      config)));
+    await Promise.all(this.charts.map((c, i) => Plotly.newPlot(c.gd, c.spec.data,
+      c.spec.layout, config).then(() => trace({ t: performance.now(), kind: "chart", chart: i,
+      gl: c.gl }))));
     this.gl.shown = start;
     trace({ t: performance.now(), kind: "drawn", frame: start });
   }
@@ -541,8 +542,9 @@ function mountPlayer(component) {
     players.add(player);
   }
   player.setStateValue = component.setStateValue || (() => {});
+  trace({ t: performance.now(), kind: "mount" });
   loadPlotly(data.plotly_src)
-    .then((Plotly) => player.load(data, Plotly))
+    .then((Plotly) => { trace({ t: performance.now(), kind: "plotly" }); return player.load(data, Plotly); })
     .catch((err) => {
       player.error.textContent = "The player could not start: " + err.message;
       player.error.hidden = false;
