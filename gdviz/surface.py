@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +13,10 @@ from gdviz.objectives import Objective
 
 Window = tuple[tuple[float, float], tuple[float, float]]
 MAX_GRID = 1000
+# Beyond this many times the starting loss (at least 1 in absolute value) a diverging path has
+# left the interesting region: views are framed on the part of a path below it, so the start
+# and the optimum stay in sight and the path is seen leaving.
+FRAME_LOSS_FACTOR = 1e3
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,6 +61,29 @@ def frame_window(
         # centre ± half can round one ulp inside the extremes (margin 0): never cut them off.
         out.append((min(centre - half, a), max(centre + half, b)))
     return out[0], out[1]
+
+
+def in_sight(loss: np.ndarray, start_loss: float | None = None) -> np.ndarray:
+    """The steps a view frames: those whose |loss| stays within FRAME_LOSS_FACTOR times
+    max(|start loss|, 1). The start always counts."""
+    start = float(loss[0]) if start_loss is None else float(start_loss)
+    near = np.abs(loss) <= FRAME_LOSS_FACTOR * max(abs(start), 1.0)
+    near[:1] = True
+    return near
+
+
+def frame_paths(
+    paths: Sequence[tuple[np.ndarray, np.ndarray]], *, base: Window, margin: float = 0.25
+) -> Window:
+    """The window framing `base` and the in-sight part of every (params, loss) path.
+
+    Raises GdvizError when the values are too large to frame.
+    """
+    parts = [params[in_sight(loss)] for params, loss in paths]
+    window = frame_window(np.vstack(parts), margin=margin, base=base)
+    if not all(math.isfinite(v) for pair in window for v in pair):
+        raise GdvizError("The descent path cannot be framed: its values are too large.")
+    return window
 
 
 def loss_grid(objective: Objective, window: Window, size: int = 60) -> Grid:

@@ -53,9 +53,10 @@ from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E40
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from gdviz.data import generate_points, load_csv  # noqa: E402
-from gdviz.linefit.run import frame_steps, run_line_fit  # noqa: E402
+from gdviz.linefit.run import run_line_fit  # noqa: E402
 from gdviz.linefit.settings import LineFitSettings  # noqa: E402
 from gdviz.samples import SAMPLES  # noqa: E402
+from gdviz.timeline import frame_steps  # noqa: E402
 from gdviz.views.linefit import descent_spec, surface_spec  # noqa: E402
 
 TIMEOUT = 60

@@ -284,6 +284,7 @@ ROUND_TRIP = {
     "beta2": "0.99",
     "eps": "1e-06",
     "amsgrad": "1",
+    "residuals": "1",
 }
 
 
@@ -295,6 +296,7 @@ def test_query_parameters_round_trip_and_restore_every_control():
     assert at.selectbox(key="optimizer").value == "adam"
     assert at.number_input(key="beta1").value == 0.8
     assert at.toggle(key="amsgrad").value is True
+    assert at.toggle(key="residuals").value is True  # every visual toggle is in the link
     assert metrics(at)["Step"] == "25 / 300"
     # The same link opened again shows the same numbers.
     again = page(**ROUND_TRIP)

@@ -25,9 +25,9 @@ from gdviz.compare.settings import (
 )
 from gdviz.engine import run
 from gdviz.errors import GdvizError
-from gdviz.linefit.run import frame_steps
 from gdviz.objectives import TEST_FUNCTIONS, test_function
 from gdviz.optimizers import OPTIMIZERS
+from gdviz.timeline import frame_steps
 from gdviz.views.compare import comparison_floor, comparison_spec, contour_levels
 
 VALLEY_RACE = CompareSettings(runs=(("gd", 0.2), ("momentum", 0.02), ("adam", 0.1)))
@@ -272,7 +272,7 @@ def test_tolerance_stops_every_run_by_the_same_rule():
     for s, t in zip(result.summaries, result.trajectories, strict=True):
         assert s.status == "converged" and s.kind == "success"
         assert t.grad_norm[-1] <= 1e-6 < t.grad_norm[-2]
-    assert result.last_step == max(t.steps for t in result.trajectories)
+    assert result.timeline.last == max(t.steps for t in result.trajectories)
 
 
 def test_a_diverging_rate_is_reported_with_a_suggestion():
@@ -319,7 +319,7 @@ def test_himmelblau_names_the_minimum_reached():
 
 def test_results_are_read_only_and_the_grid_is_shared(valley_race):
     assert valley_race.grid.z.shape == (GRID_SIZE, GRID_SIZE)
-    assert not valley_race.frame_steps.flags.writeable
+    assert not valley_race.timeline.steps.flags.writeable
     for t in valley_race.trajectories:
         assert not t.params.flags.writeable
 

@@ -64,7 +64,6 @@ class Case:
             m0=self.m0,
             b0=self.b0,
             hyper=tuple(self.hyper.items()),
-            step=0,
             **self.generator,
         )
 
@@ -344,7 +343,7 @@ def test_default_script_is_short_and_only_what_the_run_needs() -> None:
 
 
 def test_script_text_follows_the_options() -> None:
-    base = LineFitSettings(dataset="generate", steps=5, step=0)
+    base = LineFitSettings(dataset="generate", steps=5)
     generated = DataSource.generated(base)
     gd = numpy_script(base, generated)
     assert "import pandas" not in gd  # generated points need numpy alone
@@ -371,7 +370,7 @@ def test_names_with_quotes_and_newlines_stay_inside_their_literals() -> None:
     name = 'a"""b\n import os; \'x\'.csv'
     column = 'x "quoted"\n# not a comment'
     source = DataSource.uploaded(name, column, "y", n=10)
-    text = numpy_script(LineFitSettings(dataset="upload", step=0), source)
+    text = numpy_script(LineFitSettings(dataset="upload"), source)
     tree = ast.parse(text)
     strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)}
     assert {name, column, "y"} <= strings
@@ -410,7 +409,7 @@ def test_data_source_checks_its_fields() -> None:
 def _sample_run(name: str, **options) -> LineFitRun:
     sample = SAMPLES[name]
     points = load_csv(sample.path, x=sample.x, y=sample.y)
-    return run_line_fit(points, LineFitSettings(dataset=name, step=0, **options))
+    return run_line_fit(points, LineFitSettings(dataset=name, **options))
 
 
 @pytest.mark.parametrize(

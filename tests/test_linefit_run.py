@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import replace
+import inspect
 
 import numpy as np
 import pytest
@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gdviz.data import Points, generate_points
-from gdviz.linefit.run import MAX_FRAMES, LineFitRun, frame_steps, run_line_fit
-from gdviz.linefit.settings import LineFitSettings
+from gdviz.linefit.run import LineFitRun, run_line_fit
+from gdviz.linefit.settings import LineFitSettings, LineFitView
+from gdviz.timeline import MAX_FRAMES, frame_steps
 
 POINTS = generate_points(100, seed=1)  # y ≈ 2x + 1 over x in [0, 10]
 
@@ -111,21 +112,23 @@ def long_run() -> LineFitRun:
 
 
 def test_snap_is_the_nearest_frame_step(long_run):
-    frames = long_run.frame_steps
+    frames = long_run.timeline.steps
     assert long_run.trajectory.steps == 10_000 and frames.size == MAX_FRAMES
     for step in range(0, 10_001):
-        got = long_run.snap(step)
+        got = long_run.timeline.snap(step)
         assert got in frames
         assert abs(got - step) == np.abs(frames - step).min(), step
 
 
 def test_snap_keeps_frame_steps(long_run):
-    assert [long_run.snap(int(k)) for k in long_run.frame_steps] == long_run.frame_steps.tolist()
+    assert [
+        long_run.timeline.snap(int(k)) for k in long_run.timeline.steps
+    ] == long_run.timeline.steps.tolist()
 
 
 def test_snap_is_identity_on_short_runs():
     run = run_line_fit(POINTS, LineFitSettings(steps=150, tol=0.0))
-    assert [run.snap(k) for k in range(151)] == list(range(151))
+    assert [run.timeline.snap(k) for k in range(151)] == list(range(151))
 
 
 # --------------------------------------------------------------------------------------------
@@ -229,7 +232,7 @@ def test_gap_closed_from_zero_to_a_hundred(long_run):
     end = long_run.trajectory.steps
     np.testing.assert_allclose(long_run.trajectory.params[end], long_run.optimum_run, rtol=1e-6)
     assert long_run.gap_closed(end) == pytest.approx(100.0, abs=1e-3)
-    gaps = [long_run.gap_closed(int(k)) for k in long_run.frame_steps]
+    gaps = [long_run.gap_closed(int(k)) for k in long_run.timeline.steps]
     assert all(0.0 <= g <= 100.0 for g in gaps)  # gd on a convex quadratic never overshoots
     # Independently: the fraction of the distance to the optimum that is gone.
     opt = np.array(long_run.optimum_run)
@@ -285,20 +288,20 @@ def test_window_of_a_diverging_run_leaves_out_the_far_end():
 # --------------------------------------------------------------------------------------------
 
 
-def test_settings_step_does_not_change_the_run():
-    a = run_line_fit(POINTS, LineFitSettings(steps=500, step=0, tol=0.0))
-    b = run_line_fit(POINTS, LineFitSettings(steps=500, step=321, tol=0.0))
-    assert replace(a.settings, step=321) == b.settings
-    for f in dataclasses.fields(LineFitRun):
-        if f.name != "settings":
-            _assert_same(getattr(a, f.name), getattr(b, f.name), f.name)
+def test_the_view_is_not_part_of_the_run():
+    """The step on screen and the visual toggles live in LineFitView, which the run never
+    sees: moving the step reuses the cached run."""
+    view_fields = {f.name for f in dataclasses.fields(LineFitView)}
+    assert view_fields == {"step", "residuals"}
+    assert view_fields.isdisjoint(f.name for f in dataclasses.fields(LineFitSettings))
+    assert list(inspect.signature(run_line_fit).parameters) == ["points", "settings"]
 
 
 def test_run_is_read_only_and_framed():
     run = run_line_fit(POINTS, LineFitSettings(steps=500, tol=0.0))
-    np.testing.assert_array_equal(run.frame_steps, frame_steps(run.trajectory.steps))
+    np.testing.assert_array_equal(run.timeline.steps, frame_steps(run.trajectory.steps))
     assert not run.lines.flags.writeable
-    assert not run.frame_steps.flags.writeable
+    assert not run.timeline.steps.flags.writeable
     with pytest.raises(dataclasses.FrozenInstanceError):
         run.optimum = (0.0, 0.0)  # type: ignore[misc]
 

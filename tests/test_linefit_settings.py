@@ -1,4 +1,5 @@
-"""LineFitSettings <-> URL query parameters: validation, clamping, notes, round trips."""
+"""LineFitSettings and LineFitView <-> URL query parameters: validation, clamping, notes,
+round trips."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from gdviz.linefit.settings import (
     GENERATE,
     MAX_PAGE_STEPS,
     LineFitSettings,
+    LineFitView,
     from_query,
     to_query,
 )
@@ -20,12 +22,18 @@ from gdviz.optimizers import OPTIMIZERS
 CHOICES = ("study-hours", "by-hand", GENERATE, "upload")
 
 
+def settings_and_notes(params):
+    """from_query without the view, for the tests about the run's settings."""
+    settings_, _, notes = from_query(params)
+    return settings_, notes
+
+
 def test_no_parameters_give_the_defaults_and_no_notes():
-    assert from_query({}, CHOICES) == (LineFitSettings(), [])
+    assert from_query({}) == (LineFitSettings(), LineFitView(), [])
 
 
 def test_defaults_round_trip():
-    settings_, notes = from_query(to_query(LineFitSettings()), CHOICES)
+    settings_, notes = settings_and_notes(to_query(LineFitSettings()))
     assert settings_ == LineFitSettings() and notes == []
 
 
@@ -41,7 +49,7 @@ def test_defaults_round_trip():
     ],
 )
 def test_malformed_values_fall_back_with_a_note(name, raw, words):
-    settings_, notes = from_query({name: raw}, CHOICES)
+    settings_, notes = settings_and_notes({name: raw})
     assert getattr(settings_, name) == getattr(LineFitSettings(), name)
     assert len(notes) == 1 and name in notes[0] and words in notes[0]
 
@@ -56,25 +64,40 @@ def test_malformed_values_fall_back_with_a_note(name, raw, words):
     ],
 )
 def test_out_of_range_values_are_clamped_with_a_note(name, raw, expected):
-    settings_, notes = from_query({name: raw}, CHOICES)
+    settings_, notes = settings_and_notes({name: raw})
     assert getattr(settings_, name) == expected
     assert any("minimum" in n or "maximum" in n for n in notes)
 
 
 def test_long_user_text_is_cut_in_notes():
-    _, notes = from_query({"optimizer": "x" * 5000}, CHOICES)
+    _, notes = settings_and_notes({"optimizer": "x" * 5000})
     assert len(notes[0]) < 200
 
 
 def test_cross_field_rules():
-    settings_, notes = from_query({"xmin": "5", "xmax": "1", "steps": "10", "step": "50"}, CHOICES)
+    settings_, view, notes = from_query({"xmin": "5", "xmax": "1", "steps": "10", "step": "50"})
     assert (settings_.xmin, settings_.xmax) == (0.0, 10.0)
-    assert settings_.step == 10
+    assert view.step == 10
     assert len(notes) == 2
 
 
+def test_a_link_without_a_learning_rate_gets_the_rate_that_suits_its_sample():
+    from gdviz.samples import SAMPLES
+
+    settings_, _, notes = from_query({"dataset": "house-prices"})
+    assert settings_.lr == SAMPLES["house-prices"].lr and notes == []
+    settings_, _, _ = from_query({"dataset": "house-prices", "lr": "0.5"})
+    assert settings_.lr == 0.5  # a rate the link names is kept
+
+
+def test_visual_toggles_travel_in_the_link():
+    settings_, view, notes = from_query({"residuals": "1", "step": "7"})
+    assert view == LineFitView(step=7, residuals=True) and notes == []
+    assert to_query(settings_, view)["residuals"] == "1"
+
+
 def test_hyperparameters_belong_to_the_chosen_optimizer():
-    settings_, notes = from_query({"optimizer": "adam", "beta1": "0.8", "momentum": "0.5"}, CHOICES)
+    settings_, notes = settings_and_notes({"optimizer": "adam", "beta1": "0.8", "momentum": "0.5"})
     assert settings_.hyperparameters()["beta1"] == 0.8
     assert "momentum" not in settings_.hyperparameters()  # adam has none: ignored quietly
     assert notes == []
@@ -83,7 +106,7 @@ def test_hyperparameters_belong_to_the_chosen_optimizer():
 
 
 def test_repeated_parameters_use_the_first():
-    settings_, _ = from_query({"lr": ["0.5", "0.1"]}, CHOICES)
+    settings_, _ = settings_and_notes({"lr": ["0.5", "0.1"]})
     assert settings_.lr == 0.5
 
 
@@ -117,18 +140,19 @@ def valid_settings(draw):
         delta=draw(st.floats(1e-9, 1e9)),
         batch=draw(st.integers(0, 1000)),
         scale=draw(st.booleans()),
-        step=draw(st.integers(0, steps)),
         hyper=hyper,
     )
-    return base
+    view = LineFitView(step=draw(st.integers(0, steps)), residuals=draw(st.booleans()))
+    return base, view
 
 
 @settings(max_examples=150, deadline=None)
 @given(valid_settings())
-def test_every_valid_setting_round_trips_through_the_url_exactly(s):
-    back, notes = from_query(to_query(s), CHOICES)
+def test_every_valid_setting_round_trips_through_the_url_exactly(drawn):
+    s, view = drawn
+    back, back_view, notes = from_query(to_query(s, view))
     assert notes == []
-    assert to_query(back) == to_query(s)
+    assert to_query(back, back_view) == to_query(s, view) and back_view == view
     assert back.hyperparameters() == s.hyperparameters()
     assert back.lr == s.lr and back.m0 == s.m0  # floats survive bit for bit (repr)
 
@@ -149,9 +173,9 @@ def test_every_valid_setting_round_trips_through_the_url_exactly(s):
     )
 )
 def test_any_query_gives_valid_settings_and_never_raises(params):
-    settings_, notes = from_query(params, CHOICES)
+    settings_, view, notes = from_query(params)
     assert settings_.optimizer in OPTIMIZERS
-    assert 1 <= settings_.steps <= MAX_PAGE_STEPS and 0 <= settings_.step <= settings_.steps
+    assert 1 <= settings_.steps <= MAX_PAGE_STEPS and 0 <= view.step <= settings_.steps
     assert settings_.xmin < settings_.xmax
     assert all(isinstance(n, str) and n for n in notes)
     OPTIMIZERS[settings_.optimizer].build(settings_.lr, **settings_.hyperparameters())

@@ -21,7 +21,7 @@ from gdviz.optimizers import OPTIMIZERS
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted((ROOT / "pages").glob("*.py"))
-COMPARE = ROOT / "pages" / "1_Compare_optimizers.py"
+COMPARE = ROOT / "pages" / "compare_optimizers.py"
 
 
 def assert_clean(at: AppTest) -> None:
@@ -29,12 +29,10 @@ def assert_clean(at: AppTest) -> None:
 
 
 def open_page(path: Path, **query) -> AppTest:
-    """The page as a visitor reaches it: through the app's entry point (links between pages
-    are relative to it), with the URL's query parameters."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    """One page on its own, with the URL's query parameters."""
+    at = AppTest.from_file(str(path), default_timeout=60)
     for key, value in query.items():
         at.query_params[key] = str(value)
-    at.switch_page(str(path.relative_to(ROOT)))
     return at.run()
 
 
@@ -54,15 +52,21 @@ def lr_inputs(at: AppTest) -> dict[str, float]:
 # --- every page -------------------------------------------------------------------------------
 
 
-def test_there_are_pages():
-    assert COMPARE in PAGES
-
-
 @pytest.mark.parametrize("path", PAGES, ids=[p.stem for p in PAGES])
 def test_page_renders(path):
     at = open_page(path)
     assert_clean(at)
     assert len(at.get("plotly_chart")) >= 1
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[p.stem for p in PAGES])
+def test_every_page_is_reached_through_the_apps_navigation(path):
+    """app.py declares the pages once: each file in pages/ opens from it and draws."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert_clean(at)
+    at.switch_page(str(path.relative_to(ROOT))).run()
+    assert_clean(at)
+    assert at.title and len(at.get("plotly_chart")) >= 1
 
 
 # --- the compare page ---------------------------------------------------------------------------

@@ -165,10 +165,10 @@ def test_specs_validate_as_plotly_figures(name, request):
     descent = descent_spec(r, 7, residuals=True)
     surface = surface_spec(r, 7)
     fig = go.Figure(descent)
-    assert len(fig.frames) == r.frame_steps.size
+    assert len(fig.frames) == r.timeline.steps.size
     assert fig.layout.meta == DESCENT_META
     fig3 = go.Figure(surface)
-    assert len(fig3.frames) == r.frame_steps.size
+    assert len(fig3.frames) == r.timeline.steps.size
     assert fig3.layout.meta == SURFACE_META
 
 
@@ -222,7 +222,7 @@ def test_surface_frames_carry_only_the_marker(run):
 
 
 def test_frame_names_are_the_frame_steps(any_run):
-    names = [str(k) for k in any_run.frame_steps]
+    names = [str(k) for k in any_run.timeline.steps]
     descent = descent_spec(any_run, 0)
     surface = surface_spec(any_run, 0)
     assert [f["name"] for f in descent["frames"]] == names
@@ -335,13 +335,13 @@ def test_residuals_only_up_to_200_points():
 
 @pytest.mark.parametrize("step", [0, 5, 777, 9_999, 10_000])
 def test_initial_data_show_the_snapped_step(long_run, step):
-    k = long_run.snap(step)
+    k = long_run.timeline.snap(step)
     if step == 777:
         assert k != step  # not a frame step: this case exercises snapping
     descent = descent_spec(long_run, step)
     surface = surface_spec(long_run, step)
     (slider,) = descent["layout"]["sliders"]
-    assert long_run.frame_steps[slider["active"]] == k
+    assert long_run.timeline.steps[slider["active"]] == k
     assert slider["steps"][slider["active"]]["args"][0] == [str(k)]
     t = long_run.trajectory
     m, b = long_run.lines[k]
@@ -368,8 +368,8 @@ _LABEL = re.compile(r"^([\d,]+)\s+m = (\S+)\s+b = (\S+)\s+loss = (\S+)$")
 
 def test_slider_labels_carry_the_steps_numbers(any_run):
     (slider,) = descent_spec(any_run, 0)["layout"]["sliders"]
-    assert len(slider["steps"]) == any_run.frame_steps.size
-    for k, s in zip(any_run.frame_steps, slider["steps"], strict=True):
+    assert len(slider["steps"]) == any_run.timeline.steps.size
+    for k, s in zip(any_run.timeline.steps, slider["steps"], strict=True):
         match = _LABEL.match(s["label"])
         assert match, s["label"]
         step, m, b, loss = match.groups()
@@ -598,7 +598,7 @@ def test_standalone_html(run):
 
 
 def test_payload_of_a_10_000_step_run_is_under_2_mb(long_run):
-    assert long_run.frame_steps.size == 200
+    assert long_run.timeline.steps.size == 200
     size = len(payload(descent_spec(long_run, 0))) + len(payload(surface_spec(long_run, 0)))
     assert size < 2_000_000
 

@@ -16,10 +16,10 @@ import numpy as np
 from gdviz.compare.settings import CompareSettings
 from gdviz.engine import Trajectory, run
 from gdviz.errors import GdvizError
-from gdviz.linefit.run import FRAME_LOSS_FACTOR, frame_steps
 from gdviz.objectives import TestFunction
 from gdviz.optimizers import OPTIMIZERS
-from gdviz.surface import Grid, frame_window, loss_grid
+from gdviz.surface import Grid, frame_paths, loss_grid
+from gdviz.timeline import Timeline
 
 REACH_DISTANCE = 1e-3  # "reached a minimum": within this Euclidean distance of it
 GRID_SIZE = 200  # the loss grid is GRID_SIZE² values; the contour lines follow it
@@ -53,28 +53,9 @@ class Comparison:
     trajectories: tuple[Trajectory, ...]  # in the order of settings.runs
     summaries: tuple[RunSummary, ...]
     grid: Grid
-    frame_steps: np.ndarray  # the steps that get an animation frame
+    timeline: Timeline  # the frame steps shared by every optimizer
     start_loss: float
     f_min: float | None  # the lowest value at the known minima; None when there is none
-
-    @property
-    def last_step(self) -> int:
-        return int(self.frame_steps[-1])
-
-    def snap(self, step: int) -> int:
-        """The frame step nearest to `step`."""
-        steps = self.frame_steps
-        i = int(np.clip(np.searchsorted(steps, step), 0, steps.size - 1))
-        if i > 0 and step - steps[i - 1] <= steps[i] - step:
-            i -= 1
-        return int(steps[i])
-
-
-def near_start(loss: np.ndarray, start_loss: float) -> np.ndarray:
-    """Steps whose loss stays within FRAME_LOSS_FACTOR of the start's (in absolute value)."""
-    near = np.abs(loss) <= FRAME_LOSS_FACTOR * max(abs(start_loss), 1.0)
-    near[:1] = True
-    return near
 
 
 def _distances(params: np.ndarray, minima: np.ndarray) -> np.ndarray:
@@ -150,14 +131,11 @@ def _summarise(name: str, t: Trajectory, fn: TestFunction) -> RunSummary:
 
 
 def _window(fn: TestFunction, trajectories, start: tuple[float, float]):
-    """The function's own window and every path, leaving out a diverging path's far end."""
-    parts = [np.array([start], dtype=float)]
-    for t in trajectories:
-        parts.append(t.params[near_start(t.loss, t.loss[0])])
-    window = frame_window(np.vstack(parts), margin=0.05, base=fn.window)
-    if not all(math.isfinite(v) for pair in window for v in pair):
-        raise GdvizError("The paths cannot be framed: their values are too large.")
-    return window
+    """The function's own window, the start and every path (a diverging one up to where it
+    leaves sight)."""
+    start_path = (np.array([start], dtype=float), np.zeros(1))
+    paths = [start_path, *((t.params, t.loss) for t in trajectories)]
+    return frame_paths(paths, base=fn.window, margin=0.05)
 
 
 def _run_one(fn: TestFunction, name: str, lr: float, start, settings: CompareSettings):
@@ -182,8 +160,6 @@ def compare(settings: CompareSettings) -> Comparison:
     trajectories = tuple(_run_one(fn, name, lr, start, settings) for name, lr in settings.runs)
     grid = loss_grid(fn, _window(fn, trajectories, start), GRID_SIZE)
     last = max((t.steps for t in trajectories), default=0)
-    steps = frame_steps(last)
-    steps.setflags(write=False)
     f_min = min((fn.value(np.array(m, dtype=float)) for m in fn.minima), default=None)
     return Comparison(
         settings=settings,
@@ -194,7 +170,7 @@ def compare(settings: CompareSettings) -> Comparison:
             for (name, _), t in zip(settings.runs, trajectories, strict=True)
         ),
         grid=grid,
-        frame_steps=steps,
+        timeline=Timeline.of(last),
         start_loss=float(start_loss),
         f_min=f_min,
     )

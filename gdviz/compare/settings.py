@@ -14,9 +14,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from gdviz.errors import GdvizError
-from gdviz.linefit.settings import Field, first_value, format_value, parse_value, quote_value
 from gdviz.objectives import TEST_FUNCTIONS, TestFunction, test_function
 from gdviz.optimizers import OPTIMIZERS
+from gdviz.urlstate import (
+    Field,
+    first_value,
+    format_value,
+    param,
+    quote_value,
+    read_fields,
+    read_param,
+    url_fields,
+    write_fields,
+)
 
 DEFAULT_FUNCTION = "valley"
 DEFAULT_OPTIMIZERS = ("gd", "momentum", "nesterov", "rmsprop", "adam")
@@ -49,12 +59,12 @@ class CompareSettings:
     the registry's default hyperparameters. `kappa` is used by the bowl only.
     """
 
-    function: str = DEFAULT_FUNCTION
-    kappa: float = DEFAULT_KAPPA
-    x0: float = _start(DEFAULT_FUNCTION)[0]
-    y0: float = _start(DEFAULT_FUNCTION)[1]
-    steps: int = DEFAULT_STEPS
-    tol: float = 0.0
+    function: str = param(DEFAULT_FUNCTION, "choice", choices=tuple(TEST_FUNCTIONS))
+    kappa: float = param(DEFAULT_KAPPA, "float", 0.1, 1e4)
+    x0: float = param(_start(DEFAULT_FUNCTION)[0], "float", -1e6, 1e6)
+    y0: float = param(_start(DEFAULT_FUNCTION)[1], "float", -1e6, 1e6)
+    steps: int = param(DEFAULT_STEPS, "int", 1, MAX_STEPS)
+    tol: float = param(0.0, "float", 0.0, 1e6)
     runs: tuple[tuple[str, float], ...] = field(default=default_runs(DEFAULT_FUNCTION))
 
     def __post_init__(self):
@@ -91,14 +101,6 @@ class CompareSettings:
         return test_function(self.function, **options)
 
 
-FIELDS: dict[str, Field] = {
-    "function": Field("choice", choices=tuple(TEST_FUNCTIONS)),
-    "kappa": Field("float", 0.1, 1e4),
-    "x0": Field("float", -1e6, 1e6),
-    "y0": Field("float", -1e6, 1e6),
-    "steps": Field("int", 1, MAX_STEPS),
-    "tol": Field("float", 0.0, 1e6),
-}
 LR_FIELD = Field("float", 1e-12, 1e6)
 
 
@@ -134,49 +136,28 @@ def from_query(params: Mapping[str, object]) -> tuple[CompareSettings, list[str]
     chosen, are ignored silently.
     """
     notes: list[str] = []
-
-    def value(name: str, spec: Field, default):
-        if name not in params:
-            return default
-        parsed, note = parse_value(name, first_value(params[name]).strip(), spec, default)
-        if note:
-            notes.append(note)
-        return parsed
-
-    function = value("function", FIELDS["function"], DEFAULT_FUNCTION)
+    specs = url_fields(CompareSettings)
+    # The function and κ first: they decide the defaults (start, learning rates) of the rest.
+    function = read_param(params, "function", specs["function"], DEFAULT_FUNCTION, notes)
     # κ belongs to the bowl: elsewhere it is ignored, so one page has one URL.
-    kappa = value("kappa", FIELDS["kappa"], DEFAULT_KAPPA) if function == "bowl" else DEFAULT_KAPPA
+    kappa = DEFAULT_KAPPA
+    if function == "bowl":
+        kappa = read_param(params, "kappa", specs["kappa"], DEFAULT_KAPPA, notes)
     defaults = CompareSettings.for_function(function, kappa)
     if "optimizers" in params:
         names = _parse_optimizers(first_value(params["optimizers"]), notes)
     else:
         names = DEFAULT_OPTIMIZERS
     runs = tuple(
-        (name, value(f"lr_{name}", LR_FIELD, default_lr(function, name, kappa))) for name in names
+        (name, read_param(params, f"lr_{name}", LR_FIELD, default_lr(function, name, kappa), notes))
+        for name in names
     )
-    settings = replace(
-        defaults,
-        x0=value("x0", FIELDS["x0"], defaults.x0),
-        y0=value("y0", FIELDS["y0"], defaults.y0),
-        steps=value("steps", FIELDS["steps"], defaults.steps),
-        tol=value("tol", FIELDS["tol"], defaults.tol),
-        runs=runs,
-    )
+    settings = read_fields(params, replace(defaults, runs=runs), notes, skip=("function", "kappa"))
     return settings, notes
 
 
 def to_query(settings: CompareSettings) -> dict[str, str]:
     """The URL query parameters that reproduce `settings` (kappa only for the bowl)."""
-    out = {"function": settings.function}
-    if settings.function == "bowl":
-        out["kappa"] = format_value(float(settings.kappa))
-    out |= {
-        "x0": format_value(float(settings.x0)),
-        "y0": format_value(float(settings.y0)),
-        "steps": str(int(settings.steps)),
-        "tol": format_value(float(settings.tol)),
-        "optimizers": ",".join(settings.optimizers),
-    }
-    for name, lr in settings.runs:
-        out[f"lr_{name}"] = format_value(float(lr))
-    return out
+    skip = () if settings.function == "bowl" else ("kappa",)
+    out = write_fields(settings, skip=skip) | {"optimizers": ",".join(settings.optimizers)}
+    return out | {f"lr_{name}": format_value(float(lr)) for name, lr in settings.runs}

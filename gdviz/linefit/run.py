@@ -7,7 +7,7 @@ contour and the path live in (m_z, b_z); the fitted lines are mapped back to the
 
 from __future__ import annotations
 
-import math
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,21 +23,17 @@ from gdviz.analysis import (
 )
 from gdviz.data import Points
 from gdviz.engine import Trajectory, run
-from gdviz.errors import GdvizError
 from gdviz.linefit.settings import LineFitSettings
-from gdviz.losses import QUADRATIC_LOSSES
+from gdviz.losses import loss_record
 from gdviz.objectives import LineFit
-from gdviz.optimizers import optimizer_spec
-from gdviz.surface import Grid, frame_window, loss_grid
+from gdviz.optimizers import Optimizer, optimizer_spec
+from gdviz.surface import Grid, Window, frame_paths, loss_grid
+from gdviz.timeline import Timeline
 
-MAX_FRAMES = 200
 GRID_SIZE = 60  # the 3-D surface: smooth enough to see, light to send
 # The contour's level lines are interpolated linearly between grid points; where a cell costs
 # O(1) (mse, sse) a finer grid keeps each line within ~3% of the level it is labelled with.
 CONTOUR_GRID_SIZE = 150
-# Beyond this many times the starting loss a diverging path leaves the interesting region; the
-# surface is framed on the part of the path below it so the start and optimum stay visible.
-FRAME_LOSS_FACTOR = 1e3
 
 
 @dataclass(frozen=True)
@@ -66,16 +62,25 @@ class LineFitRun:
     optimum_run: tuple[float, float]  # least squares, the descent's units
     optimum_loss: float
     stability: Stability | None  # mse/sse only
-    grid: Grid  # for the 3-D surface
-    contour_grid: Grid  # same window, finer where cheap: for the level lines
-    frame_steps: np.ndarray  # the steps that get an animation frame
+    timeline: Timeline  # the steps that get an animation frame
 
-    def snap(self, step: int) -> int:
-        """The frame step nearest to `step` (every step is a frame in runs of ≤ 200 steps)."""
-        i = int(np.clip(np.searchsorted(self.frame_steps, step), 0, self.frame_steps.size - 1))
-        if i > 0 and step - self.frame_steps[i - 1] <= self.frame_steps[i] - step:
-            i -= 1
-        return int(self.frame_steps[i])
+    @functools.cached_property
+    def window(self) -> Window:
+        """The loss surface's window: the optimum, the start and the path while in sight."""
+        base = tuple((v, v) for v in self.optimum_run)
+        return frame_paths([(self.trajectory.params, self.trajectory.loss)], base=base)
+
+    @functools.cached_property
+    def grid(self) -> Grid:
+        """The loss over the window, for the 3-D surface."""
+        return loss_grid(self.fit, self.window, GRID_SIZE)
+
+    @functools.cached_property
+    def contour_grid(self) -> Grid:
+        """Same window, finer where a cell is cheap (mse, sse): for the level lines."""
+        if not self.fit.rule.quadratic:
+            return self.grid
+        return loss_grid(self.fit, self.window, CONTOUR_GRID_SIZE)
 
     @property
     def param_labels(self) -> tuple[str, str]:
@@ -89,27 +94,6 @@ class LineFitRun:
         start = np.linalg.norm(self.trajectory.params[0] - optimum)
         now = np.linalg.norm(self.trajectory.params[step] - optimum)
         return 100.0 if start == 0 else float(100.0 * (1.0 - now / start))
-
-
-def frame_steps(last: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
-    """At most `max_frames` step indices from 0 to `last`, geometrically spaced.
-
-    Descent moves fastest early, so the early steps get most frames: steps ≈ (last+1)^t − 1 for
-    t evenly spaced. 0 and `last` are always among them.
-    """
-    if last + 1 <= max_frames:
-        return np.arange(last + 1)
-    must = [0, last]
-    budget = max_frames - len(must)
-    count = budget
-    while True:  # rounding merges early steps: ask for more until the budget is filled
-        geo = np.unique(np.round(np.geomspace(1, last + 1, count)).astype(int) - 1)
-        geo = geo[~np.isin(geo, must)]
-        if geo.size >= budget:
-            break
-        count += budget - geo.size
-    picked = geo[np.round(np.linspace(0, geo.size - 1, budget)).astype(int)]
-    return np.union1d(picked, must)
 
 
 def _stability(
@@ -143,14 +127,21 @@ def _stability(
     )
 
 
-def run_line_fit(points: Points, settings: LineFitSettings) -> LineFitRun:
-    """Fit y = m·x + b to `points` as `settings` say; every number the page shows.
+@dataclass(frozen=True, eq=False)
+class LineFitProblem:
+    """What a run needs before its first step: the loss in the units the descent runs in,
+    the optimizer, the start and the batch size."""
 
-    `settings.step` (the step on screen) is not used here: the figures take it, so moving
-    the step reuses this run.
-    """
-    spec = optimizer_spec(settings.optimizer)
-    optimizer = spec.build(settings.lr, **settings.hyperparameters())
+    fit: LineFit
+    scaling: Scaling | None
+    optimizer: Optimizer
+    start: tuple[float, float]  # in the descent's units
+    batch: int | None
+
+
+def prepare(points: Points, settings: LineFitSettings) -> LineFitProblem:
+    """The loss, optimizer and start of the run `settings` describe (GdvizError if invalid)."""
+    optimizer = optimizer_spec(settings.optimizer).build(settings.lr, **settings.hyperparameters())
     scaling = Scaling.of(points.x) if settings.scale else None
     x_run = scaling.transform(points.x) if scaling else points.x
     fit = LineFit(x_run, points.y, settings.loss, settings.delta)
@@ -158,37 +149,47 @@ def run_line_fit(points: Points, settings: LineFitSettings) -> LineFitRun:
     if scaling:
         start = scaling.from_original(settings.m0, settings.b0)
     batch = settings.batch if 0 < settings.batch < points.n else None
+    return LineFitProblem(fit, scaling, optimizer, start, batch)
+
+
+def _stability_of(problem: LineFitProblem, points: Points, settings: LineFitSettings):
+    if not loss_record(settings.loss).quadratic:
+        return None
+    # The meter compares with standardised x: reuse the fit when it already is.
+    standardized = problem.fit
+    if problem.scaling is None:
+        z = Scaling.of(points.x).transform(points.x)
+        standardized = LineFit(z, points.y, settings.loss)
+    return _stability(problem.fit, standardized, settings, problem.optimizer)
+
+
+def line_fit_stability(points: Points, settings: LineFitSettings) -> Stability | None:
+    """The stability meter for `settings` on `points`: from the data's curvature alone, so
+    the page shows it beside the learning rate before (and without) a run. None for losses
+    whose curvature is not constant (mae, huber)."""
+    return _stability_of(prepare(points, settings), points, settings)
+
+
+def run_line_fit(points: Points, settings: LineFitSettings) -> LineFitRun:
+    """Fit y = m·x + b to `points` as `settings` say; every number the page and the command
+    line show. The loss grids are computed when a view first asks for them."""
+    problem = prepare(points, settings)
+    scaling, fit = problem.scaling, problem.fit
     trajectory = run(
         fit,
-        optimizer,
-        start,
+        problem.optimizer,
+        problem.start,
         steps=settings.steps,
         tol=settings.tol,
-        batch_size=batch,
+        batch_size=problem.batch,
         seed=settings.seed,
     )
     m_run, b_run = trajectory.params[:, 0], trajectory.params[:, 1]
-    lines = np.column_stack(scaling.to_original(m_run, b_run) if scaling else (m_run, b_run))
-
+    with np.errstate(all="ignore"):  # a diverged path maps to huge values, never a warning
+        lines = np.column_stack(scaling.to_original(m_run, b_run) if scaling else (m_run, b_run))
+    lines.setflags(write=False)
     optimum = least_squares(points.x, points.y)
     optimum_run = scaling.from_original(*optimum) if scaling else optimum
-    stability = None
-    if settings.loss in QUADRATIC_LOSSES:
-        # The meter compares with standardised x: reuse the run's fit when it already is.
-        standardized = (
-            fit
-            if scaling
-            else LineFit(Scaling.of(points.x).transform(points.x), points.y, settings.loss)
-        )
-        stability = _stability(fit, standardized, settings, optimizer)
-
-    window = _surface_window(trajectory, optimum_run)
-    grid = loss_grid(fit, window, GRID_SIZE)
-    fine = settings.loss in QUADRATIC_LOSSES
-    contour_grid = loss_grid(fit, window, CONTOUR_GRID_SIZE) if fine else grid
-    lines.setflags(write=False)
-    steps_framed = frame_steps(trajectory.steps)
-    steps_framed.setflags(write=False)
     return LineFitRun(
         settings=settings,
         points=points,
@@ -199,21 +200,6 @@ def run_line_fit(points: Points, settings: LineFitSettings) -> LineFitRun:
         optimum=optimum,
         optimum_run=tuple(float(v) for v in optimum_run),
         optimum_loss=fit.value(np.array(optimum_run, dtype=float)),
-        stability=stability,
-        grid=grid,
-        contour_grid=contour_grid,
-        frame_steps=steps_framed,
+        stability=_stability_of(problem, points, settings),
+        timeline=Timeline.of(trajectory.steps),
     )
-
-
-def _surface_window(trajectory: Trajectory, optimum_run) -> tuple:
-    """Frame the optimum and the path, leaving out a diverging path's far end."""
-    loss = trajectory.loss
-    near = np.abs(loss) <= FRAME_LOSS_FACTOR * max(abs(loss[0]), np.finfo(float).tiny)
-    near[:2] = True  # the start and the first step always count
-    path = trajectory.params[near]
-    base = tuple((float(v), float(v)) for v in optimum_run)
-    window = frame_window(path, base=base)
-    if not all(math.isfinite(v) for pair in window for v in pair):
-        raise GdvizError("The descent path cannot be framed: its values are too large.")
-    return window

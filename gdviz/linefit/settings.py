@@ -1,80 +1,61 @@
-"""One frozen `LineFitSettings` record for the line-fit page, and its URL query-parameter form.
+"""The line-fit page's state as two frozen records, and their one URL form.
 
-Every value read from a URL is validated: a malformed value falls back to its default and an
-out-of-range one is clamped, each with a note in words; nothing raises. Writing a `LineFitSettings`
-back gives readable names (`lr`, `steps`, `m0`, …) so a copied address reproduces the page.
+`LineFitSettings` is everything that determines the run (data, loss, optimizer, budget);
+`LineFitView` is how it is looked at (the step shown, the visual toggles), so moving the step
+never reruns anything. Both travel in the URL through `gdviz.urlstate`: every value is
+validated (malformed -> default, out of range -> clamped, each with a note in words; nothing
+raises) and written back with readable names (`lr`, `steps`, `m0`, …), so a copied address
+reproduces the page.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 
-from gdviz.losses import LOSSES
-from gdviz.optimizers import OPTIMIZERS
+from gdviz.losses import LOSSES, loss_record
+from gdviz.optimizers import OPTIMIZERS, Hyperparameter
+from gdviz.samples import SAMPLES
+from gdviz.urlstate import Field, format_value, param, read_fields, read_param, write_fields
 
 GENERATE = "generate"
 UPLOAD = "upload"
+DATASETS = (*SAMPLES, GENERATE, UPLOAD)
 MAX_PAGE_STEPS = 10_000  # the page's cap; the engine's own is 100 000
 MAX_GENERATED_POINTS = 100_000
-_MAX_TEXT = 40  # characters of a bad value quoted back in a note
+GENERATOR_FIELDS = ("n", "slope", "intercept", "noise", "xmin", "xmax")
+DEFAULT_DATASET = "study-hours"
 
 
-@dataclass(frozen=True)
-class Field:
-    """How one URL parameter is parsed and bounded."""
-
-    kind: str  # "float" | "int" | "bool" | "choice"
-    low: float | None = None
-    high: float | None = None
-    choices: tuple[str, ...] = ()
-
-
-def _hyperparameter_fields() -> dict[str, Field]:
-    out: dict[str, Field] = {}
-    for spec in OPTIMIZERS.values():
-        for h in spec.hyperparameters:
-            out[h.name] = Field("bool") if h.is_flag else Field("float", h.low, h.high)
-    return out
-
-
-HYPERPARAMETER_FIELDS = _hyperparameter_fields()
-
-
-def hyperparameter_default(optimizer: str, name: str) -> float | bool:
-    """The default of `name` for `optimizer` (momentum is 0.9 for momentum, 0 for rmsprop)."""
-    for h in OPTIMIZERS[optimizer].hyperparameters:
-        if h.name == name:
-            return h.default
-    raise KeyError(name)
+def hyperparameter_field(h: Hyperparameter) -> Field:
+    """The URL rule of a hyperparameter: the range its control offers."""
+    return Field("bool") if h.is_flag else Field("float", h.low, h.high)
 
 
 @dataclass(frozen=True)
 class LineFitSettings:
     """Everything that determines what the line-fit page shows (the uploaded file aside)."""
 
-    dataset: str = "study-hours"
-    n: int = 100
-    slope: float = 2.0
-    intercept: float = 1.0
-    noise: float = 1.0
-    xmin: float = 0.0
-    xmax: float = 10.0
-    seed: int = 0
-    optimizer: str = "gd"
-    lr: float = 0.02
-    steps: int = 1000
-    m0: float = 0.0
-    b0: float = 0.0
-    loss: str = "mse"
-    delta: float = 1.0
-    batch: int = 0  # 0 means all points (full-batch)
-    scale: bool = False
-    step: int = 0  # the step shown when the page opens (Play starts from it)
+    dataset: str = param(DEFAULT_DATASET, "choice", choices=DATASETS)
+    n: int = param(100, "int", 2, MAX_GENERATED_POINTS)
+    slope: float = param(2.0, "float", -1e6, 1e6)
+    intercept: float = param(1.0, "float", -1e6, 1e6)
+    noise: float = param(1.0, "float", 0.0, 1e6)
+    xmin: float = param(0.0, "float", -1e9, 1e9)
+    xmax: float = param(10.0, "float", -1e9, 1e9)
+    seed: int = param(0, "int", 0, 2**32 - 1)
+    optimizer: str = param("gd", "choice", choices=tuple(OPTIMIZERS))
+    lr: float = param(SAMPLES[DEFAULT_DATASET].lr, "float", 1e-12, 1e6)
+    steps: int = param(1000, "int", 1, MAX_PAGE_STEPS)
+    m0: float = param(0.0, "float", -1e9, 1e9)
+    b0: float = param(0.0, "float", -1e9, 1e9)
+    loss: str = param("mse", "choice", choices=LOSSES)
+    delta: float = param(1.0, "float", 1e-9, 1e9)
+    batch: int = param(0, "int", 0, MAX_GENERATED_POINTS * 10)  # 0 means all points
+    scale: bool = param(False, "bool")
     # Stop when the full gradient's length falls to this (0: run every step). Absolute, in the
     # loss's units per unit of m and b, as the engine's tolerance is.
-    tol: float = 1e-3
+    tol: float = param(1e-3, "float", 0.0, 1e6)
     hyper: tuple[tuple[str, float | bool], ...] = field(default=())
 
     def hyperparameters(self) -> dict[str, float | bool]:
@@ -89,111 +70,36 @@ class LineFitSettings:
         return self.dataset == GENERATE
 
 
-def field_specs(dataset_choices: tuple[str, ...]) -> dict[str, Field]:
-    """The parsing rule of every scalar URL parameter."""
-    return {
-        "dataset": Field("choice", choices=dataset_choices),
-        "n": Field("int", 2, MAX_GENERATED_POINTS),
-        "slope": Field("float", -1e6, 1e6),
-        "intercept": Field("float", -1e6, 1e6),
-        "noise": Field("float", 0.0, 1e6),
-        "xmin": Field("float", -1e9, 1e9),
-        "xmax": Field("float", -1e9, 1e9),
-        "seed": Field("int", 0, 2**32 - 1),
-        "optimizer": Field("choice", choices=tuple(OPTIMIZERS)),
-        "lr": Field("float", 1e-12, 1e6),
-        "steps": Field("int", 1, MAX_PAGE_STEPS),
-        "m0": Field("float", -1e9, 1e9),
-        "b0": Field("float", -1e9, 1e9),
-        "loss": Field("choice", choices=LOSSES),
-        "delta": Field("float", 1e-9, 1e9),
-        "batch": Field("int", 0, MAX_GENERATED_POINTS * 10),
-        "scale": Field("bool"),
-        "step": Field("int", 0, MAX_PAGE_STEPS),
-        "tol": Field("float", 0.0, 1e6),
-    }
+@dataclass(frozen=True)
+class LineFitView:
+    """How the run is looked at: none of it changes the run."""
 
-
-def quote_value(text: str) -> str:
-    text = str(text)
-    return repr(text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "…")
-
-
-def parse_value(name: str, raw: str, spec: Field, default) -> tuple[object, str | None]:
-    """(value, note): the parsed value, or the default/clamped value and why."""
-    if spec.kind == "choice":
-        if raw in spec.choices:
-            return raw, None
-        return default, f"Ignored {name}={quote_value(raw)}: not one of {', '.join(spec.choices)}."
-    if spec.kind == "bool":
-        lowered = raw.strip().lower()
-        if lowered in ("1", "true", "yes", "on"):
-            return True, None
-        if lowered in ("0", "false", "no", "off"):
-            return False, None
-        return default, f"Ignored {name}={quote_value(raw)}: expected 1 or 0."
-    try:
-        number = float(raw)
-    except ValueError:
-        return default, f"Ignored {name}={quote_value(raw)}: not a number."
-    if not math.isfinite(number):
-        return default, f"Ignored {name}={quote_value(raw)}: not a finite number."
-    if spec.kind == "int":
-        if number != int(number):
-            return default, f"Ignored {name}={quote_value(raw)}: not a whole number."
-        number = int(number)
-    if spec.low is not None and number < spec.low:
-        return type(default)(spec.low), f"{name}={raw} is below the minimum {spec.low:g}; used it."
-    if spec.high is not None and number > spec.high:
-        return type(default)(
-            spec.high
-        ), f"{name}={raw} is above the maximum {spec.high:g}; used it."
-    return number, None
-
-
-def first_value(value) -> str:
-    """Query parameters may repeat; the first occurrence wins."""
-    if isinstance(value, list | tuple):
-        return str(value[0]) if value else ""
-    return str(value)
+    step: int = param(0, "int", 0, MAX_PAGE_STEPS)  # the step on screen (Play starts from it)
+    residuals: bool = param(False, "bool")  # the residuals drawn on the points panel
 
 
 def from_query(
-    params: Mapping[str, object], dataset_choices: tuple[str, ...]
-) -> tuple[LineFitSettings, list[str]]:
-    """LineFitSettings from URL query parameters, and notes on every value that was not used as is.
+    params: Mapping[str, object],
+) -> tuple[LineFitSettings, LineFitView, list[str]]:
+    """The settings and the view a URL asks for, and a note on every value not used as is.
 
-    Unknown parameter names are ignored silently (other tools add their own); known ones are
-    validated and clamped. Cross-field rules: xmin < xmax, the shown step ≤ steps.
+    Unknown parameter names are ignored silently (other tools add their own). A link that
+    names a sample data set but no learning rate gets the rate that suits those data, so a
+    hand-typed `?dataset=house-prices` converges instead of diverging. Cross-field rules:
+    xmin < xmax, the shown step ≤ steps.
     """
-    specs = field_specs(dataset_choices)
-    defaults = LineFitSettings()
-    values: dict[str, object] = {}
     notes: list[str] = []
-    for name, spec in specs.items():
-        if name in params:
-            value, note = parse_value(
-                name, first_value(params[name]), spec, getattr(defaults, name)
-            )
-            values[name] = value
-            if note:
-                notes.append(note)
-    settings = replace(defaults, **values)
-
-    hyper = []
-    for name, spec in HYPERPARAMETER_FIELDS.items():
-        if name not in params:
-            continue
-        try:
-            default = hyperparameter_default(settings.optimizer, name)
-        except KeyError:
-            continue  # belongs to another optimizer: harmless, ignore
-        value, note = parse_value(name, first_value(params[name]), spec, default)
-        if note:
-            notes.append(note)
-        hyper.append((name, value))
-    settings = replace(settings, hyper=tuple(hyper))
-    return _reconcile(settings, notes), notes
+    settings = read_fields(params, LineFitSettings(), notes)
+    if "lr" not in params and settings.dataset in SAMPLES:
+        settings = replace(settings, lr=SAMPLES[settings.dataset].lr)
+    hyper = tuple(
+        (h.name, read_param(params, h.name, hyperparameter_field(h), h.default, notes))
+        for h in OPTIMIZERS[settings.optimizer].hyperparameters
+        if h.name in params  # another optimizer's hyperparameter is harmless: ignored
+    )
+    settings = replace(settings, hyper=hyper)
+    view = read_fields(params, LineFitView(), notes)
+    return _reconcile(settings, notes), _reconcile_view(view, settings, notes), notes
 
 
 def _reconcile(settings: LineFitSettings, notes: list[str]) -> LineFitSettings:
@@ -202,30 +108,22 @@ def _reconcile(settings: LineFitSettings, notes: list[str]) -> LineFitSettings:
             f"xmin={settings.xmin:g} is not below xmax={settings.xmax:g}; used 0 to 10 instead."
         )
         settings = replace(settings, xmin=0.0, xmax=10.0)
-    if settings.step > settings.steps:
-        notes.append(f"step={settings.step} is past the last step {settings.steps}; used it.")
-        settings = replace(settings, step=settings.steps)
     return settings
 
 
-def format_value(value) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        return repr(value) if value != int(value) or abs(value) >= 1e16 else str(int(value))
-    return str(value)
+def _reconcile_view(view: LineFitView, settings: LineFitSettings, notes: list[str]):
+    if view.step > settings.steps:
+        notes.append(f"step={view.step} is past the last step {settings.steps}; used it.")
+        view = replace(view, step=settings.steps)
+    return view
 
 
-def to_query(settings: LineFitSettings) -> dict[str, str]:
-    """The URL query parameters that reproduce `settings` (generator values only if used)."""
-    generator = {"n", "slope", "intercept", "noise", "xmin", "xmax"}
-    out = {}
-    for f in fields(LineFitSettings):
-        if f.name == "hyper" or (f.name in generator and not settings.is_generated):
-            continue
-        if f.name == "delta" and settings.loss != "huber":
-            continue
-        out[f.name] = format_value(getattr(settings, f.name))
-    for name, value in settings.hyperparameters().items():
-        out[name] = format_value(value)
-    return out
+def to_query(settings: LineFitSettings, view: LineFitView | None = None) -> dict[str, str]:
+    """The URL query parameters that reproduce `settings` and `view` (generator values only
+    for generated points, δ only for the loss that has one)."""
+    skip = set() if settings.is_generated else set(GENERATOR_FIELDS)
+    if not loss_record(settings.loss).uses_delta:
+        skip.add("delta")
+    out = write_fields(settings, skip=skip)
+    out |= {name: format_value(value) for name, value in settings.hyperparameters().items()}
+    return out | write_fields(view or LineFitView())

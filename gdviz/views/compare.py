@@ -16,9 +16,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdviz.compare.run import Comparison, near_start
+from gdviz.compare.run import Comparison
 from gdviz.engine import Trajectory
 from gdviz.optimizers import OPTIMIZERS
+from gdviz.surface import in_sight
 from gdviz.views.linefit import (
     CONTOUR_LEVELS,
     contour_lines,
@@ -64,7 +65,7 @@ def _curve(comparison: Comparison, t: Trajectory) -> _Curve:
 def _loss_range(comparison: Comparison, curves: list[_Curve]) -> tuple[str, list[float]]:
     """(axis type, range) of the loss panel; a diverging curve may leave it at the top."""
     shown = [
-        c.exact[near_start(t.loss, comparison.start_loss)]
+        c.exact[in_sight(t.loss, comparison.start_loss)]
         for t, c in zip(comparison.trajectories, curves, strict=True)
     ]
     if comparison.f_min is None:
@@ -262,8 +263,8 @@ def _layout(comparison: Comparison, k0: int, axis_type: str, loss_range: list[fl
         if has_min
         else "f (linear scale: this function has no minimum)"
     )
-    last = comparison.last_step
-    steps = comparison.frame_steps.tolist()
+    last = comparison.timeline.last
+    steps = comparison.timeline.steps.tolist()
     return {
         "height": 730,
         "margin": {"l": 60, "r": 20, "t": 66, "b": 250},  # t: the titles clear the mode bar
@@ -327,7 +328,7 @@ def comparison_spec(comparison: Comparison, step: int = 0) -> dict:
     """
     runs = [name for name, _ in comparison.settings.runs]
     trajectories = comparison.trajectories
-    k0 = comparison.snap(step)
+    k0 = comparison.timeline.snap(step)
     curves = [_curve(comparison, t) for t in trajectories]
     axis_type, loss_range = _loss_range(comparison, curves)
     # Markers stay in sight: on the floor when a curve went below it, on the top edge while a
@@ -352,7 +353,7 @@ def comparison_spec(comparison: Comparison, step: int = 0) -> dict:
     data.append(_start(float(comparison.settings.x0), float(comparison.settings.y0)))
 
     frames = []
-    for k in comparison.frame_steps.tolist():
+    for k in comparison.timeline.steps.tolist():
         on_contour, on_loss = _positions(trajectories, markers, k)
         points = [{"type": "scatter", "x": [x], "y": [y]} for x, y in on_contour + on_loss]
         frames.append({"name": str(k), "data": points, "traces": moving})

@@ -109,8 +109,8 @@ def drawn_steps(run: LineFitRun) -> np.ndarray:
     last = run.trajectory.steps
     if last + 1 <= MAX_DRAWN_STEPS:
         return np.arange(last + 1)
-    even = np.round(np.linspace(0, last, MAX_DRAWN_STEPS - run.frame_steps.size)).astype(int)
-    return np.union1d(run.frame_steps, even)
+    even = np.round(np.linspace(0, last, MAX_DRAWN_STEPS - run.timeline.steps.size)).astype(int)
+    return np.union1d(run.timeline.steps, even)
 
 
 def _line_y(run: LineFitRun, step: int, x_ends: np.ndarray) -> list[float]:
@@ -262,7 +262,7 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
     xs, ys = pts.x[idx], pts.y[idx]
     x_ends = np.array((pts.x.min(), pts.x.max()))
     residuals = residuals and xs.size <= MAX_RESIDUALS
-    k0 = run.snap(step)
+    k0 = run.timeline.snap(step)
     shown = drawn_steps(run)
     p0_label, p1_label = (escape(v) for v in run.param_labels)
     x_name, y_name = escape(pts.x_name), escape(pts.y_name)
@@ -476,9 +476,9 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
         "updatemenus": [*player_buttons(-0.2), _loss_scale_buttons(log_range, linear_range)],
         "sliders": [
             step_slider(
-                run.frame_steps.tolist(),
-                [step_label(run, int(k)) for k in run.frame_steps],
-                int(np.searchsorted(run.frame_steps, k0)),
+                run.timeline.steps.tolist(),
+                [step_label(run, int(k)) for k in run.timeline.steps],
+                int(np.searchsorted(run.timeline.steps, k0)),
                 x=0.43,
                 length=0.57,
                 y=-0.13,
@@ -495,7 +495,7 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
 def _frames(run, moving, x_ends, xs, ys, residuals) -> list[dict]:
     """One frame per frame step, moving only the line, the two markers and the arrow (and the
     residuals); computed for all frames at once, then written as plain lists."""
-    t, steps = run.trajectory, run.frame_steps
+    t, steps = run.trajectory, run.timeline.steps
     lines_y = (run.lines[steps, :1] * x_ends + run.lines[steps, 1:]).tolist()
     arrows_x, arrows_y = (a.tolist() for a in _arrows(run, steps))
     losses = t.loss[steps].tolist()
@@ -544,7 +544,7 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
     """
     t, grid = run.trajectory, run.grid
     p0_label, p1_label = (escape(v) for v in run.param_labels)
-    k0 = run.snap(step)
+    k0 = run.timeline.snap(step)
     z_low, z_high = float(np.nanmin(grid.z)), float(np.nanmax(grid.z))
     # The path and markers float 1.5% of the height above the surface, which would otherwise
     # half-bury them; a diverging path is clipped at the surface's top. Hover shows the exact
@@ -658,7 +658,7 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
             ],
             "traces": [marker],
         }
-        for k in run.frame_steps
+        for k in run.timeline.steps
     ]
     return {"data": data, "layout": layout, "frames": frames}
 

@@ -1,12 +1,10 @@
 """Compare optimizers: several optimizers race on one 2-D test function (wiring only).
 
-Flow: URL -> session state -> widgets -> CompareSettings -> cached comparison -> figure and
-table -> the settings back into the URL, so the address always reproduces the page.
+Flow: URL -> widgets -> CompareSettings -> cached comparison -> figure and table -> the
+settings back into the URL, so the address always reproduces the page.
 """
 
 from __future__ import annotations
-
-from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -29,13 +27,20 @@ from gdviz.compare.settings import (
 from gdviz.errors import GdvizError
 from gdviz.objectives import TEST_FUNCTIONS, test_function
 from gdviz.optimizers import OPTIMIZERS
+from gdviz.ui.page import (
+    cached,
+    cached_copy,
+    ensure,
+    finish,
+    share_link,
+    show_error,
+    show_url_notes,
+    url_state,
+)
 from gdviz.views.compare import comparison_floor, comparison_spec
 from gdviz.views.linefit import PlainFigure
-from gdviz.views.text import plain
 
-st.set_page_config(page_title="gdviz · compare optimizers", layout="wide")
-
-CACHE = {"max_entries": 32, "ttl": 3600}
+PAGE = "compare"
 # Widget keys: prefixed, so they never meet the main page's keys (its "steps" allows 10 000).
 KEYS = {
     "function": "cmp_function",
@@ -46,8 +51,6 @@ KEYS = {
     "tol": "cmp_tol",
 }
 OPTIMIZERS_KEY = "cmp_optimizers"
-LAST = "_cmp_settings"  # the settings of the last run: survives visits to other pages
-NOTES = "_cmp_url_notes"
 BOWL_KAPPA = "_cmp_bowl_kappa"
 SHOW = {"success": st.success, "warning": st.warning, "error": st.error}
 
@@ -58,20 +61,8 @@ SHOW = {"success": st.success, "warning": st.warning, "error": st.error}
 
 
 def last_settings() -> CompareSettings:
-    """The URL's settings on a first visit (with notes on what was not used), else the last."""
-    state = st.session_state
-    if LAST not in state:
-        settings, notes = from_query(st.query_params.to_dict())
-        state[LAST] = settings
-        state[NOTES] = notes
-    return state[LAST]
-
-
-def ensure(key: str, value) -> None:
-    """Give a widget its value when its state is missing: on the first visit, and after
-    another page was shown (Streamlit drops the state of widgets that were not drawn)."""
-    if key not in st.session_state:
-        st.session_state[key] = value
+    """The URL's settings on a first visit, else those of the last run."""
+    return url_state(PAGE, from_query)[0]
 
 
 def bowl_kappa() -> float:
@@ -104,12 +95,12 @@ def on_function_change() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@st.cache_resource(**CACHE)
+@cached
 def cached_comparison(settings: CompareSettings) -> Comparison:
     return compare(settings)
 
 
-@st.cache_data(**CACHE)
+@cached_copy
 def cached_spec(settings: CompareSettings, _comparison: Comparison) -> dict:
     """Keyed by the settings, which determine `_comparison`, so it is not hashed itself."""
     return comparison_spec(_comparison, 0)
@@ -232,21 +223,7 @@ def results_table(comparison: Comparison) -> None:
     )
 
 
-def share(settings: CompareSettings) -> None:
-    st.subheader("Share")
-    base = (st.context.url or "").split("?")[0]
-    st.caption("This link reproduces the comparison (the address bar holds it too):")
-    query = urlencode(to_query(settings), safe=",")  # commas stay readable in the list
-    st.code(f"{base}?{query}", language=None, wrap_lines=True)
-
-
 def main() -> None:
-    st.sidebar.page_link("app.py", label="Fit a line", icon=":material/show_chart:")
-    st.sidebar.page_link(
-        "pages/1_Compare_optimizers.py",
-        label="Compare optimizers",
-        icon=":material/compare_arrows:",
-    )
     st.title("Compare optimizers")
     st.markdown(
         "Several optimizers on one function, compared fairly: **the same start, the same step "
@@ -255,20 +232,20 @@ def main() -> None:
         "step slider."
     )
     settings = controls()
-    for note in st.session_state.get(NOTES, []):
-        st.warning(f"From the link: {plain(note)}")
+    show_url_notes(url_state(PAGE, from_query)[1])
+    query = to_query(settings)
     try:
         comparison = cached_comparison(settings)
     except GdvizError as error:
-        st.error(f"Cannot compare with these settings: {plain(error)}")
-        st.query_params.from_dict(to_query(settings))
+        show_error("Cannot compare with these settings", error)
+        finish(PAGE, settings, query)
         return
     if not settings.runs:
         st.info("Choose at least one optimizer in the sidebar to start the race.")
     statuses(comparison)
     spec = cached_spec(settings, comparison)
     st.plotly_chart(PlainFigure(spec), key="compare", config={"displaylogo": False})
-    shown, total = len(comparison.frame_steps), comparison.last_step + 1
+    shown, total = len(comparison.timeline.steps), comparison.timeline.last + 1
     frames = (
         f"The animation shows {shown} of the {total:,} steps, early steps denser. "
         if shown < total
@@ -283,9 +260,10 @@ def main() -> None:
     )
     st.caption(frames + floor)
     results_table(comparison)
-    share(settings)
-    st.session_state[LAST] = settings
-    st.query_params.from_dict(to_query(settings))
+    st.subheader("Share")
+    caption = "This link reproduces the comparison (the address bar holds it too):"
+    share_link(query, caption=caption, safe=",")  # commas stay readable in the list
+    finish(PAGE, settings, query)
 
 
 main()

@@ -1,0 +1,623 @@
+"""Fit a line: watch gradient descent fit y = m·x + b, step by step (wiring only).
+
+Flow: URL -> widgets -> LineFitSettings (+ LineFitView) -> cached run -> figures -> page, and
+both records back into the URL, so the address always reproduces what is on screen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import math
+from dataclasses import fields
+
+import pandas as pd
+import streamlit as st
+
+from gdviz.data import Points, Table, choose_columns, generate_points, load_csv, read_table
+from gdviz.errors import GdvizError
+from gdviz.linefit.export import DataSource, numpy_script, trajectory_csv
+from gdviz.linefit.run import LineFitRun, Stability, line_fit_stability, run_line_fit
+from gdviz.linefit.settings import (
+    GENERATE,
+    MAX_GENERATED_POINTS,
+    MAX_PAGE_STEPS,
+    UPLOAD,
+    LineFitSettings,
+    LineFitView,
+    from_query,
+    to_query,
+)
+from gdviz.losses import LOSS_RECORDS
+from gdviz.optimizers import OPTIMIZERS
+from gdviz.samples import SAMPLES
+from gdviz.ui.page import (
+    cached,
+    cached_copy,
+    ensure,
+    finish,
+    share_link,
+    show_error,
+    show_url_notes,
+    url_state,
+)
+from gdviz.views.linefit import (
+    SYNC_SCRIPT,
+    PlainFigure,
+    descent_spec,
+    standalone_html,
+    surface_spec,
+)
+from gdviz.views.text import plain
+
+PAGE = "fit"
+DATASETS = {name: s.title for name, s in SAMPLES.items()} | {
+    GENERATE: "Generate points",
+    UPLOAD: "Upload a CSV file",
+}
+# Learning rates offered on the log-scale slider: 1, 2, 5 per decade from 1e-8 to 10.
+LR_CHOICES = tuple(float(f"{m}e{e}") for e in range(-8, 2) for m in (1, 2, 5))
+SETTINGS_KEYS = tuple(f.name for f in fields(LineFitSettings) if f.name != "hyper")
+VIEW_KEYS = tuple(f.name for f in fields(LineFitView))
+UPLOAD_LIMIT_MB = 20  # matches server.maxUploadSize in .streamlit/config.toml
+
+
+# ---------------------------------------------------------------------------------------------
+# State: seeded from the URL once, then owned by the widgets
+# ---------------------------------------------------------------------------------------------
+
+
+def seed_widgets() -> list[str]:
+    """Seed every widget from the records this page last ran with (on a first visit, the
+    URL's); returns the notes on what the URL held that was not used."""
+    (settings, view), notes = url_state(PAGE, from_query)
+    for key in SETTINGS_KEYS:
+        ensure(key, getattr(settings, key))
+    for key in VIEW_KEYS:
+        ensure(key, getattr(view, key))
+    for name, value in settings.hyperparameters().items():
+        ensure(name, value)
+    ensure("lr_log", nearest_lr_choice(settings.lr))
+    return notes
+
+
+def nearest_lr_choice(lr: float) -> float:
+    return min(LR_CHOICES, key=lambda c: abs(math.log10(c) - math.log10(lr)))
+
+
+def on_lr_slider() -> None:
+    st.session_state["lr"] = st.session_state["lr_log"]
+
+
+def on_lr_number() -> None:
+    st.session_state["lr_log"] = nearest_lr_choice(st.session_state["lr"])
+
+
+def on_dataset_change() -> None:
+    sample = SAMPLES.get(st.session_state["dataset"])
+    if sample is not None:  # start from a learning rate that suits these data
+        st.session_state["lr"] = sample.lr
+        st.session_state["lr_log"] = nearest_lr_choice(sample.lr)
+    st.session_state["step"] = 0
+
+
+def on_optimizer_change() -> None:
+    """Each optimizer starts from its own documented defaults (momentum is 0.9 for momentum,
+    0 for rmsprop), not from whatever the previous optimizer had."""
+    for h in OPTIMIZERS[st.session_state["optimizer"]].hyperparameters:
+        st.session_state[h.name] = h.default
+    st.session_state["step"] = 0
+
+
+def reset_step() -> None:
+    st.session_state["step"] = 0
+
+
+def current_settings() -> LineFitSettings:
+    values = {key: st.session_state[key] for key in SETTINGS_KEYS}
+    spec = OPTIMIZERS[values["optimizer"]]
+    hyper = tuple((h.name, st.session_state.get(h.name, h.default)) for h in spec.hyperparameters)
+    return LineFitSettings(**values, hyper=hyper)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cached work (engine and figures); inputs are immutable records and read-only arrays
+# ---------------------------------------------------------------------------------------------
+
+
+@cached
+def sample_points(name: str) -> Points:
+    sample = SAMPLES[name]
+    return load_csv(sample.path, x=sample.x, y=sample.y)
+
+
+@cached
+def generated_points(
+    n: int, slope: float, intercept: float, noise: float, xmin: float, xmax: float, seed: int
+) -> Points:
+    return generate_points(n, slope, intercept, noise, xmin, xmax, seed)
+
+
+@cached
+def uploaded_table(digest: str, _content: bytes) -> Table:
+    """Parsed once per distinct file (keyed by its SHA-256, not by hashing the bytes again)."""
+    return read_table(_content)
+
+
+# Engine runs are immutable (frozen records, read-only arrays), so they are shared, not copied;
+# the figure specs are dicts and each session gets its own copy.
+@cached
+def engine_run(data_key: str, _points: Points, settings: LineFitSettings) -> LineFitRun:
+    return run_line_fit(_points, settings)
+
+
+@cached
+def stability(data_key: str, _points: Points, settings: LineFitSettings) -> Stability | None:
+    return line_fit_stability(_points, settings)
+
+
+@cached_copy
+def figure_specs(
+    data_key: str, settings: LineFitSettings, step: int, residuals: bool, _run: LineFitRun
+) -> tuple[dict, dict]:
+    """Keyed by what determines `_run` (data and settings), so `_run` itself is not hashed."""
+    return descent_spec(_run, step, residuals=residuals), surface_spec(_run, step)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sidebar
+# ---------------------------------------------------------------------------------------------
+
+
+def data_controls() -> tuple[Points | None, str, DataSource | None]:
+    """The data section; returns (points, cache key, script source) or None on a bad upload."""
+    st.sidebar.header("Data")
+    st.sidebar.selectbox(
+        "Data set",
+        list(DATASETS),
+        format_func=DATASETS.get,
+        key="dataset",
+        on_change=on_dataset_change,
+    )
+    dataset = st.session_state["dataset"]
+    if dataset in SAMPLES:
+        sample = SAMPLES[dataset]
+        st.sidebar.caption(sample.description)
+        points = sample_points(dataset)
+        return points, f"sample:{dataset}", DataSource.sample(dataset, points.n)
+    if dataset == GENERATE:
+        return generator_controls()
+    return upload_controls()
+
+
+def generator_controls() -> tuple[Points, str, DataSource]:
+    sb = st.sidebar
+    sb.caption("y = slope·x + intercept + Gaussian noise, x uniform in [x min, x max].")
+    sb.number_input("Points (n)", 2, MAX_GENERATED_POINTS, step=10, key="n", on_change=reset_step)
+    left, right = sb.columns(2)
+    left.number_input("Slope", -1e6, 1e6, step=0.5, key="slope", on_change=reset_step)
+    right.number_input("Intercept", -1e6, 1e6, step=0.5, key="intercept", on_change=reset_step)
+    left.number_input("Noise σ", 0.0, 1e6, step=0.5, key="noise", on_change=reset_step)
+    right.number_input("Seed", 0, 2**32 - 1, step=1, key="seed", on_change=reset_step)
+    left.number_input("x min", -1e9, 1e9, step=1.0, key="xmin", on_change=reset_step)
+    right.number_input("x max", -1e9, 1e9, step=1.0, key="xmax", on_change=reset_step)
+    s = st.session_state
+    if s["xmin"] >= s["xmax"]:
+        sb.error("x min must be below x max; using 0 to 10 until it is.")
+        args = (s["n"], s["slope"], s["intercept"], s["noise"], 0.0, 10.0, s["seed"])
+    else:
+        args = (s["n"], s["slope"], s["intercept"], s["noise"], s["xmin"], s["xmax"], s["seed"])
+    key = "generate:" + ",".join(repr(a) for a in args)
+    n, slope, intercept, noise, xmin, xmax, seed = args
+    source = DataSource(
+        "generate",
+        n=n,
+        slope=slope,
+        intercept=intercept,
+        noise=noise,
+        x_min=xmin,
+        x_max=xmax,
+        seed=seed,
+    )
+    return generated_points(*args), key, source
+
+
+def upload_controls() -> tuple[Points | None, str, DataSource | None]:
+    sb = st.sidebar
+    upload = sb.file_uploader(
+        f"CSV file (up to {UPLOAD_LIMIT_MB} MB)",
+        type=["csv", "txt", "tsv"],
+        key="upload_file",
+        help="A header row is optional; comma, semicolon, tab or spaces between values.",
+        on_change=reset_step,
+    )
+    if upload is None:
+        st.session_state.pop("_upload_error", None)
+        sb.info("Choose a CSV file with at least two numeric columns.")
+        return None, "", None
+    content = upload.getvalue()
+    digest = hashlib.sha256(content).hexdigest()
+    try:
+        table = uploaded_table(digest, content)
+        columns = list(table.numeric_columns)
+        if len(columns) < 2:  # choose_columns words this case best
+            points = choose_columns(table)
+        else:
+            left, right = sb.columns(2)
+            x_col = left.selectbox("x column", columns, index=0, key=f"x_col_{digest[:12]}")
+            y_col = right.selectbox("y column", columns, index=1, key=f"y_col_{digest[:12]}")
+            points = choose_columns(table, x_col, y_col)
+    except GdvizError as error:
+        st.session_state["_upload_error"] = (upload.name, str(error))
+        return None, "", None
+    st.session_state.pop("_upload_error", None)
+    if points.note:
+        sb.caption(points.note)
+    key = f"upload:{digest}:{points.x_name}:{points.y_name}"
+    return points, key, DataSource.uploaded(upload.name, points.x_name, points.y_name, points.n)
+
+
+def model_controls() -> None:
+    st.sidebar.header("Model")
+    st.sidebar.selectbox(
+        "Loss",
+        list(LOSS_RECORDS),
+        format_func=lambda name: LOSS_RECORDS[name].title,
+        key="loss",
+        on_change=reset_step,
+    )
+    if LOSS_RECORDS[st.session_state["loss"]].uses_delta:
+        st.sidebar.number_input(
+            "Huber δ", 1e-9, 1e9, step=0.5, key="delta", format="%g", on_change=reset_step
+        )
+    st.sidebar.toggle(
+        "Standardise x",
+        key="scale",
+        on_change=reset_step,
+        help="Descend on z = (x − mean)/std; the line is shown in the units of x.",
+    )
+
+
+def optimizer_controls(points: Points) -> st.delta_generator.DeltaGenerator:
+    """The optimizer section; returns the place beside the learning rate for the meter."""
+    sb = st.sidebar
+    sb.header("Optimizer")
+    sb.selectbox(
+        "Optimizer",
+        list(OPTIMIZERS),
+        format_func=lambda k: OPTIMIZERS[k].title,
+        key="optimizer",
+        on_change=on_optimizer_change,
+    )
+    spec = OPTIMIZERS[st.session_state["optimizer"]]
+    sb.caption(spec.summary)
+    sb.select_slider(
+        "Learning rate γ (log scale)",
+        LR_CHOICES,
+        key="lr_log",
+        format_func=lambda v: f"{v:g}",
+        on_change=on_lr_slider,
+    )
+    sb.number_input(
+        "Learning rate γ (exact)",
+        min_value=1e-12,
+        max_value=1e6,
+        key="lr",
+        format="%g",
+        step=None,
+        on_change=on_lr_number,
+    )
+    meter = sb.container()
+    for h in spec.hyperparameters:
+        label = f"{h.name} — {h.help}" if h.help else h.name
+        if h.is_flag:
+            sb.toggle(label, key=h.name, on_change=reset_step)
+        else:
+            sb.number_input(
+                label,
+                float(h.low),
+                float(h.high),
+                key=h.name,
+                format="%g",
+                step=None,
+                on_change=reset_step,
+            )
+    sb.number_input(
+        "Steps",
+        1,
+        MAX_PAGE_STEPS,
+        step=100,
+        key="steps",
+        on_change=reset_step,
+        help=f"Up to {MAX_PAGE_STEPS:,} on this page.",
+    )
+    sb.number_input(
+        "Stop when the gradient's length ≤",
+        min_value=0.0,
+        max_value=1e6,
+        key="tol",
+        format="%g",
+        step=None,
+        on_change=reset_step,
+        help="The tolerance: the run stops at the first step whose full gradient is this "
+        "short, and says so. 0 runs every step.",
+    )
+    n = points.n
+    sb.number_input(
+        "Batch size (0 = all points)",
+        0,
+        max(n, 1),
+        step=1,
+        key="batch",
+        on_change=reset_step,
+        help="0 or N: full-batch gradient descent; 1: stochastic; in between: mini-batches, "
+        "drawn without replacement within each epoch. The loss shown is always the full loss.",
+    )
+    if st.session_state["dataset"] != GENERATE:
+        sb.number_input(
+            "Seed (mini-batch order)", 0, 2**32 - 1, step=1, key="seed", on_change=reset_step
+        )
+    left, right = sb.columns(2)
+    left.number_input("Start m₀", -1e9, 1e9, step=0.5, key="m0", format="%g", on_change=reset_step)
+    right.number_input("Start b₀", -1e9, 1e9, step=0.5, key="b0", format="%g", on_change=reset_step)
+    return meter
+
+
+def stability_meter(stab: Stability | None, scaled: bool) -> None:
+    """Beside the learning rate: what the data's curvature says, before anything is run."""
+    if stab is None:
+        st.caption("Stability meter: for mse and sse only (their curvature is constant).")
+        return
+    kind = stab.verdict.kind if stab.verdict else None
+    show = {"converges": st.success, "slow": st.warning, "diverges": st.error}.get(kind, st.info)
+    show(stab.message)
+    units = " (in z units)" if scaled else ""
+    st.caption(
+        f"Largest stable γ for plain gradient descent, 2/λmax{units}: **{stab.lr_max:.4g}** · "
+        f"fastest 2/(λmax+λmin): {stab.lr_best:.4g} · condition number κ = "
+        f"{stab.condition_number:,.4g}"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Main area
+# ---------------------------------------------------------------------------------------------
+
+
+def status_banner(run: LineFitRun) -> None:
+    t = run.trajectory
+    if t.status == "diverged":
+        st.error(
+            f"{t.message} The views show the path up to step {t.steps:,}, where the values "
+            "were still finite."
+        )
+    elif t.status == "converged":
+        st.success(t.message)
+    else:
+        st.info(t.message)
+
+
+def scaling_hint(run: LineFitRun) -> None:
+    """Point at standardising x where it is the fix: the classic 'my intercept barely moved'
+    (gd crawling on a narrow valley), or a divergence that standardising alone would cure."""
+    stab = run.stability
+    if stab is None or stab.verdict is None or run.scaling is not None:
+        return  # the meter's numbers hold for plain gradient descent on raw x only
+    lr = run.settings.lr
+    if run.trajectory.status == "diverged":
+        if lr < stab.standardized_lr_max:
+            st.info(
+                f"Or **standardise x** (under Model): the largest stable learning rate becomes "
+                f"{stab.standardized_lr_max:.3g} instead of {stab.lr_max:.3g}, so γ = {lr:g} "
+                "would converge."
+            )
+        return
+    if stab.verdict.kind == "slow" and stab.condition_number >= 100:
+        st.warning(
+            f"x is unscaled: the loss surface is a narrow valley (condition number "
+            f"{stab.condition_number:,.3g}), so any learning rate small enough for the slope is "
+            f"far too small for the intercept, which barely moves. **Standardise x** (under "
+            f"Model) to make the condition number {stab.standardized_condition_number:,.3g} "
+            f"and the largest stable learning rate {stab.standardized_lr_max:.3g} instead of "
+            f"{stab.lr_max:.3g}."
+        )
+
+
+def step_numbers(run: LineFitRun, step: int) -> None:
+    """The numbers of the step on screen, exact to 10 significant digits."""
+    t = run.trajectory
+    m, b = run.lines[step]
+    g = t.grad[step]
+    grad_names = ("∂L/∂m_z", "∂L/∂b_z") if run.scaling else ("∂L/∂m", "∂L/∂b")
+    first = st.columns(4)
+    first[0].metric("Step", f"{step:,} / {t.steps:,}")
+    first[1].metric("Loss", f"{t.loss[step]:.10g}")
+    first[2].metric(
+        "Gap closed",
+        f"{run.gap_closed(step):.1f}%",
+        help="How much of the start's distance to the least-squares optimum is gone.",
+    )
+    first[3].metric("Gradient length", f"{t.grad_norm[step]:.6g}")
+    second = st.columns(4)
+    second[0].metric("m (slope)", f"{m:.10g}")
+    second[1].metric("b (intercept)", f"{b:.10g}")
+    second[2].metric(grad_names[0], f"{g[0]:.6g}")
+    second[3].metric(grad_names[1], f"{g[1]:.6g}")
+
+
+def explain_step(run: LineFitRun, step: int) -> None:
+    """The update of this step in words and numbers."""
+    t = run.trajectory
+    spec = OPTIMIZERS[run.settings.optimizer]
+    p0, p1 = ("m_z", "b_z") if run.scaling else ("m", "b")
+    (a, b), (ga, gb) = t.params[step], t.grad[step]
+    lr = run.settings.lr
+    st.markdown(f"**This step, explained** — {spec.title}: {spec.summary}")
+    lines = [
+        f"At step {step:,}: {p0} = {a:.8g}, {p1} = {b:.8g}, loss {t.loss[step]:.8g}.",
+        f"The gradient there: ∂L/∂{p0} = {ga:.6g}, ∂L/∂{p1} = {gb:.6g} "
+        f"(length {t.grad_norm[step]:.4g}). It points uphill, so the step goes against it.",
+    ]
+    full_batch = not 0 < run.settings.batch < run.points.n
+    if step < t.steps:
+        na, nb = t.params[step + 1]
+        if spec.name == "gd" and full_batch:
+            lines.append(
+                f"Update with γ = {lr:g}: {p0} ← {a:.6g} − {lr:g} × ({ga:.6g}) = {na:.8g}; "
+                f"{p1} ← {b:.6g} − {lr:g} × ({gb:.6g}) = {nb:.8g}."
+            )
+        else:
+            lines.append(
+                f"The {spec.title} rule (γ = {lr:g}) moves to {p0} = {na:.8g}, {p1} = {nb:.8g}."
+            )
+        lines.append(f"Loss after the step: {t.loss[step + 1]:.8g}.")
+    else:
+        lines.append("This is where the run stopped.")
+    st.markdown("\n".join(f"- {line}" for line in lines))
+    if run.scaling:
+        st.caption(
+            f"x is standardised: z = (x − {run.scaling.mean:.6g}) / {run.scaling.std:.6g}; "
+            "the line in the units of x is m = m_z/σ, b = b_z − m_z·x̄/σ."
+        )
+
+
+def share_and_downloads(
+    run: LineFitRun, query: dict[str, str], source: DataSource, specs: tuple[dict, dict]
+) -> None:
+    settings = run.settings
+    st.subheader("Share and download")
+    share_link(
+        query, caption="This link reproduces what is on screen (the address bar holds it too):"
+    )
+    if settings.dataset == UPLOAD:
+        st.caption(
+            "Uploaded data cannot travel in a link: whoever opens it must upload the same file."
+        )
+    # The files are built only when a button is pressed (callables run on click), so the
+    # page's reruns never pay for a 4.7 MB HTML file nobody asked for.
+    title = "gdviz: " + DATASETS.get(settings.dataset, "data")
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(
+        "Trajectory (CSV)",
+        lambda: trajectory_csv(run),
+        file_name="gdviz_trajectory.csv",
+        mime="text/csv",
+        key="download_csv",
+        on_click="ignore",
+    )
+    c2.download_button(
+        "Animation (HTML, plays offline)",
+        lambda: standalone_html(*specs, title=title),
+        file_name="gdviz_animation.html",
+        mime="text/html",
+        key="download_html",
+        on_click="ignore",
+    )
+    c3.download_button(
+        "This run as a NumPy script",
+        lambda: numpy_script(settings, source),
+        file_name="gdviz_run.py",
+        mime="text/x-python",
+        key="download_script",
+        on_click="ignore",
+    )
+
+
+def data_table(points: Points) -> None:
+    names = f"{plain(points.x_name)}, {plain(points.y_name)}"
+    with st.expander(f"The data: {points.n:,} points ({names})"):
+        shown = min(points.n, 10_000)
+        st.dataframe(
+            pd.DataFrame({points.x_name: points.x[:shown], points.y_name: points.y[:shown]}),
+            width="stretch",
+            height=260,
+        )
+        if shown < points.n:
+            st.caption(f"The first {shown:,} of {points.n:,} rows.")
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+# ---------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    notes = seed_widgets()
+    st.title("gdviz: gradient descent, step by step")
+    st.caption(
+        "Pick data, a loss, an optimizer and a learning rate, then press ▶ Play: the line, the "
+        "loss and the path on the loss surface move together."
+    )
+    show_url_notes(notes)
+
+    points, data_key, source = data_controls()
+    if points is None:
+        error = st.session_state.get("_upload_error")
+        if error:
+            show_error(f"Could not use the file {plain(error[0])}", error[1])
+        fallback = st.session_state.get("_last_good")
+        if fallback is None:
+            default = sample_points("study-hours")
+            fallback = (default, "sample:study-hours", DataSource.sample("study-hours", default.n))
+            st.info("Showing the sample data until a usable file is uploaded.")
+        else:
+            st.info("Still showing the previous data.")
+        points, data_key, source = fallback
+    else:
+        st.session_state["_last_good"] = (points, data_key, source)
+    model_controls()
+    meter = optimizer_controls(points)
+    settings = current_settings()
+    # Settings the run refuses get no meter: the run below says what is wrong, in words.
+    with meter, contextlib.suppress(GdvizError):
+        stability_meter(stability(data_key, points, settings), settings.scale)
+
+    try:
+        run = engine_run(data_key, points, settings)
+    except GdvizError as error:
+        show_error("Cannot run with these settings", error)
+        view = LineFitView(st.session_state["step"], st.session_state["residuals"])
+        finish(PAGE, (settings, view), to_query(settings, view))
+        return
+
+    status_banner(run)
+    scaling_hint(run)
+    timeline = run.timeline
+    if st.session_state["step"] not in timeline.steps:
+        st.session_state["step"] = timeline.snap(st.session_state["step"])
+    step = st.select_slider(
+        "Step shown (▶ Play in the figure animates from here)",
+        timeline.steps.tolist(),
+        key="step",
+        format_func=lambda k: f"{k:,}",
+        help="The numbers and the explanation below are for this step. While the figure "
+        "plays, its own slider read-out gives the numbers of each step it shows.",
+    )
+    if not timeline.is_every_step:
+        st.caption(
+            f"The animation shows {timeline.steps.size} of the {timeline.last + 1:,} "
+            "steps, spaced so the fast early motion is visible (early steps are denser)."
+        )
+    step_numbers(run, step)
+    residuals = st.toggle(
+        "Show residuals",
+        key="residuals",
+        help="The vertical distance of each point to the line (up to 200 points).",
+    )
+    view = LineFitView(step=step, residuals=residuals)
+    specs = figure_specs(data_key, settings, step, residuals, run)
+    st.plotly_chart(PlainFigure(specs[0]), key="descent", config={"displaylogo": False})
+    left, right = st.columns((3, 2))
+    with left:
+        st.markdown("**The loss surface** — drag to rotate; the marker follows ▶ Play.")
+        st.plotly_chart(PlainFigure(specs[1]), key="surface", config={"displaylogo": False})
+    with right:
+        explain_step(run, step)
+    st.html(SYNC_SCRIPT, unsafe_allow_javascript=True)
+    data_table(points)
+    query = to_query(settings, view)
+    share_and_downloads(run, query, source, specs)
+    finish(PAGE, (settings, view), query)
+
+
+main()
