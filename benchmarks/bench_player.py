@@ -154,7 +154,11 @@ def main() -> None:
             pages = {
                 "bare": (bare_url, BARE_DRAWN, "/static/js/"),
                 "player": (demo_url, DEMO_DRAWN, "plotly.min.js"),
-                "player, plotly.js inline": (f"{demo_url}/?plotly=inline", DEMO_DRAWN, "x"),
+                "player, plotly.js inline": (
+                    f"{demo_url}/?plotly=inline",
+                    DEMO_DRAWN,
+                    "plotly.min.js",
+                ),
             }
             # Warm both servers (first-run imports, caches) before measuring.
             for url, drawn, part in pages.values():
