@@ -20,11 +20,13 @@ from typing import Any, NoReturn
 import numpy as np
 
 from gdviz import data
-from gdviz.analysis import Scaling, curvature, least_squares, stability_limit
+from gdviz.analysis import curvature, stability_limit
 from gdviz.engine import MAX_STEPS, Trajectory, run
 from gdviz.errors import GdvizError
+from gdviz.linefit.run import run_line_fit
+from gdviz.linefit.settings import GENERATE, UPLOAD, LineFitSettings
 from gdviz.losses import LOSSES, loss_record
-from gdviz.objectives import TEST_FUNCTIONS, LineFit, test_function
+from gdviz.objectives import TEST_FUNCTIONS, test_function
 from gdviz.optimizers import OPTIMIZERS, Optimizer, all_hyperparameters, optimizer_spec
 
 PROG = "gdviz"
@@ -491,30 +493,30 @@ def _fit(args: argparse.Namespace) -> int:
     delta = 1.0 if args.huber_delta is None else args.huber_delta
     points, where, generated = _points(args)
     optimizer = _optimizer(args)
-
-    scaling = Scaling.of(points.x) if args.standardize else None
-    x_run = points.x if scaling is None else scaling.transform(points.x)
-    objective = LineFit(x_run, points.y, loss=args.loss, delta=delta)
-    start = (args.start_m, args.start_b)
-    start_run = start if scaling is None else scaling.from_original(*start)
-    trajectory = run(
-        objective,
-        optimizer,
-        start_run,
-        steps=args.steps,
-        tol=args.tol,
-        batch_size=args.batch_size,
+    if args.batch_size is not None and args.batch_size < 1:
+        raise GdvizError(f"The batch size must be at least 1, not {args.batch_size}.")
+    # The page's own pipeline (gdviz.linefit.run), so both give the same numbers.
+    settings = LineFitSettings(
+        dataset=UPLOAD if generated is None else GENERATE,
         seed=args.seed,
+        optimizer=optimizer.name,
+        lr=optimizer.lr,
+        steps=args.steps,
+        m0=args.start_m,
+        b0=args.start_b,
+        loss=args.loss,
+        delta=delta,
+        batch=args.batch_size or 0,
+        scale=args.standardize,
+        tol=args.tol,
+        hyper=tuple(optimizer.hyperparameters.items()),
     )
-
-    m_path, b_path = trajectory.column("m"), trajectory.column("b")
-    if scaling is not None:
-        with np.errstate(all="ignore"):  # non-finite values become null below
-            m_path, b_path = scaling.to_original(m_path, b_path)
-    ls_m, ls_b = least_squares(points.x, points.y)
-    ls_loss = LineFit(points.x, points.y, loss=args.loss, delta=delta).value(np.array((ls_m, ls_b)))
-    curv = curvature(objective)
-    limit = stability_limit(curv, optimizer) if curv is not None else None
+    fitted = run_line_fit(points, settings)
+    trajectory, scaling = fitted.trajectory, fitted.scaling
+    m_path, b_path = fitted.lines[:, 0], fitted.lines[:, 1]
+    start = (args.start_m, args.start_b)
+    (ls_m, ls_b), ls_loss = fitted.optimum, fitted.optimum_loss
+    curv, limit = fitted.stability, None if fitted.stability is None else fitted.stability.limit
 
     if args.json:
         _emit_json(

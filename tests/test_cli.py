@@ -440,8 +440,10 @@ def test_keyboard_interrupt_exits_130_quietly(capsys, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "run", interrupted)
+    monkeypatch.setattr(cli, "run_line_fit", interrupted)
     assert cli.main(["fit"]) == 130
+    monkeypatch.setattr(cli, "run", interrupted)
+    assert cli.main(["optimize", "--function", "valley"]) == 130
     assert capsys.readouterr().err == ""
 
 
