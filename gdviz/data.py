@@ -273,7 +273,10 @@ def _line_list(lines: Sequence[int]) -> str:
             runs[-1][1] = line
         else:
             runs.append([line, line])
-    parts = [str(a) if a == b else f"{a} to {b}" for a, b in runs[:_LISTED_ROWS]]
+    parts = [
+        str(a) if a == b else f"{a}, {b}" if b == a + 1 else f"{a} to {b}"
+        for a, b in runs[:_LISTED_ROWS]
+    ]
     if len(runs) > _LISTED_ROWS:
         parts.append(f"{_count(len(runs) - _LISTED_ROWS)} more")
     shown = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
@@ -535,9 +538,23 @@ def _window(text: str, limit: int) -> list[tuple[int, int, str]]:
     return out
 
 
+def _split_spaces(line: str) -> list[str]:
+    """Fields separated by runs of spaces or tabs; "quoted fields" may hold spaces (R's
+    write.table quotes row names such as "Mazda RX4")."""
+    if '"' not in line:
+        return line.split()
+    try:
+        row = next(
+            csv.reader([line.replace("\t", " ").strip()], delimiter=" ", skipinitialspace=True)
+        )
+    except (csv.Error, StopIteration):
+        return line.split()
+    return row
+
+
 def _split(line: str, delimiter: str | None) -> list[str]:
     if delimiter is None:
-        return line.split()
+        return _split_spaces(line)
     try:
         return next(csv.reader([line], delimiter=delimiter, skipinitialspace=True), [])
     except csv.Error:  # a field over the csv module's size limit
@@ -565,7 +582,7 @@ def _records(lines: Iterable[str], delimiter: str | None) -> Iterator[tuple[int,
     if delimiter is None:
         for offset, line in enumerate(lines):
             if line.strip():
-                yield offset, line.split()
+                yield offset, _split_spaces(line)
         return
     source = iter(lines)
     reader = csv.reader(source, delimiter=delimiter, skipinitialspace=True)
@@ -733,8 +750,12 @@ def _layout(prepared: _Prepared) -> _Layout:
     # Lines above the table with fewer values than its rows: a title or a note about the data.
     top = 0
     while top < len(records) - 1 and counts[top] < modal and widths[modal] >= 2:
-        if counts[top] == modal - 1 and counts[top + 1] == modal:
-            break  # a header one name short (R's write.table): kept, handled below
+        if (
+            counts[top] == modal - 1
+            and counts[top + 1] == modal
+            and not all(_is_text(cell) for cell in records[top + 1][1])
+        ):
+            break  # a header one name short over data (R's write.table): handled below
         top += 1
     if top:
         shown = _show(", ".join(records[0][1]))
@@ -908,13 +929,14 @@ def _read_column(
     values[rows] = numbers
     if np.isnan(values).all():
         return _Column(name, None, reason=f"Column {_show(name)} has no numbers in it.")
-    read = []
-    if decimal.any():
-        i = int(np.argmax(decimal))
-        read.append(f"decimal commas ({_show(cells.iloc[i])} is {numbers[i]!r})")
-    if grouped.any():
-        i = int(np.argmax(grouped))
-        read.append(f"thousands separators ({_show(cells.iloc[i])} is {numbers[i]!r})")
+    found = [
+        (what, int(np.argmax(mask)))
+        for what, mask in (("decimal commas", decimal), ("thousands separators", grouped))
+        if mask.any()
+    ]
+    if len(found) == 2 and found[0][1] == found[1][1]:  # one cell shows both
+        found = [("decimal commas and thousands separators", found[0][1])]
+    read = [f"{what} ({_show(cells.iloc[i])} is {float(numbers[i])!r})" for what, i in found]
     note = f"Column {_show(name)}: read {' and '.join(read)}." if read else ""
     return _Column(name, values, note=note)
 
@@ -1103,15 +1125,16 @@ def _parser_error(error: Exception, tail: str, layout: _Layout, header: list[str
         if len(names) == expected:
             reason += f" (the header, line {layout.header_line}, names {_column_list(names)})"
         if len(fields) > expected:
-            reason += f"; the extra value is {_show(fields[expected])}"
-        if layout.delimiter is None:
+            after = f", after column {_show(names[-1])}" if len(names) == expected else ""
+            reason += f"; the extra value is {_show(fields[expected])}{after}"
+        if any(cell.startswith("#") for cell in fields):
+            reason += (
+                '. A comment after the values (from "#") is not read: put it on a line of its own'
+            )
+        elif layout.delimiter is None:
             reason += (
                 ". Values here are separated by spaces, so a value with a space in it (such as "
                 "a name) splits in two; save the file with commas or tabs between values"
-            )
-        if fields and any("#" in cell for cell in fields):
-            reason += (
-                '. A comment after the values (from "#") is not read: put it on a line of its own'
             )
     elif "EOF inside string" in reason:
         found = _last_record(tail, layout.delimiter)
@@ -1131,7 +1154,7 @@ def _all_records(tail: str, delimiter: str | None) -> Iterator[tuple[int, list[s
     lines = io.StringIO(tail, newline="")
     if delimiter is None:
         for index, line in enumerate(lines):
-            yield index + 1, line.split()
+            yield index + 1, _split_spaces(line)
         return
     reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True)
     start = 0
@@ -1209,7 +1232,7 @@ def _check_even_split(frame: pd.DataFrame, text: str, layout: _Layout) -> None:
         return
     rows = frame.index.to_numpy()[short]
     for row, line in zip(rows, _line_texts(text, rows), strict=True):
-        fields = line.split()
+        fields = _split_spaces(line)
         if 0 < len(fields) < width:
             names = [_clean_name(name) for name in layout.header]
             above = f" ({_column_list(names)})" if len(names) == width else ""
