@@ -48,7 +48,7 @@ from gdviz.views.linefit import (
     standalone_html,
     surface_spec,
 )
-from gdviz.views.text import plain
+from gdviz.views.text import escape_markdown
 
 PAGE = "fit"
 DATASETS = {name: s.title for name, s in SAMPLES.items()} | {
@@ -524,7 +524,7 @@ def share_and_downloads(
 
 
 def data_table(points: Points) -> None:
-    names = f"{plain(points.x_name)}, {plain(points.y_name)}"
+    names = f"{escape_markdown(points.x_name)}, {escape_markdown(points.y_name)}"
     with st.expander(f"The data: {points.n:,} points ({names})"):
         shown = min(points.n, 10_000)
         st.dataframe(
@@ -554,7 +554,7 @@ def main() -> None:
     if points is None:
         error = st.session_state.get("_upload_error")
         if error:
-            show_error(f"Could not use the file {plain(error[0])}", error[1])
+            show_error(f"Could not use the file {escape_markdown(error[0])}", error[1])
         fallback = st.session_state.get("_last_good")
         if fallback is None:
             default = sample_points("study-hours")

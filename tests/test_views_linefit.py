@@ -29,7 +29,6 @@ from gdviz.views.linefit import (
     contour_lines,
     descent_spec,
     drawn_steps,
-    escape,
     pack_arrays,
     standalone_html,
     step_label,
@@ -37,6 +36,7 @@ from gdviz.views.linefit import (
     typed,
 )
 from gdviz.views.player import SPEEDS, animate_options, player_buttons, step_slider
+from gdviz.views.text import escape_html
 
 POINTS = generate_points(100, seed=1)
 DESCENT_NAMES = {
@@ -524,9 +524,9 @@ def test_user_column_names_are_escaped():
 
 
 def test_escape():
-    assert escape('<a href="x">&\'') == "&lt;a href=&quot;x&quot;&gt;&amp;&#x27;"
-    assert escape(3) == "3"
-    assert escape("plain words") == "plain words"
+    assert escape_html('<a href="x">&\'') == "&lt;a href=&quot;x&quot;&gt;&amp;&#x27;"
+    assert escape_html(3) == "3"
+    assert escape_html("plain words") == "plain words"
 
 
 # --------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from gdviz.views.text import plain
+from gdviz.views.text import escape_markdown
 
 # One cache policy for every page: enough entries for a class trying settings, freed after an
 # hour so a long-running server does not keep every run it ever made.
@@ -65,12 +65,12 @@ def ensure(key: str, value: Any) -> None:
 
 def show_url_notes(notes: list[str]) -> None:
     for note in notes:
-        st.warning(f"From the link: {plain(note)}")
+        st.warning(f"From the link: {escape_markdown(note)}")
 
 
 def show_error(what: str, error: object) -> None:
     """A problem the person can fix, in words: never a traceback, never their text as Markdown."""
-    st.error(f"{what}: {plain(error)}")
+    st.error(f"{what}: {escape_markdown(error)}")
 
 
 def share_link(query: Mapping[str, str], *, caption: str, safe: str = "") -> None:

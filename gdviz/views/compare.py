@@ -23,10 +23,10 @@ from gdviz.surface import in_sight
 from gdviz.views.linefit import (
     CONTOUR_LEVELS,
     contour_lines,
-    escape,
     pack_arrays,
 )
 from gdviz.views.player import player_buttons, step_slider
+from gdviz.views.text import escape_html
 
 MINIMUM_COLOR = "#F0E442"  # Okabe–Ito yellow, with a black edge
 # The log axis of f − f_min stops this share of its start value above 0 (machine precision
@@ -118,7 +118,7 @@ def step_label(comparison: Comparison, k: int) -> str:
         else:
             loss = float(t.loss[_at(t, k)])
             value = f"{loss - (comparison.f_min or 0.0):.3g}"
-        parts.append(f"{escape(name)} {value}")
+        parts.append(f"{escape_html(name)} {value}")
     return f"{k:,}   {what}:  " + " · ".join(parts) if parts else f"{k:,}"
 
 
@@ -134,7 +134,7 @@ def _line(name: str, width: float) -> dict:
 
 
 def _path(name: str, t: Trajectory) -> dict:
-    title = escape(OPTIMIZERS[name].title)
+    title = escape_html(OPTIMIZERS[name].title)
     return {
         "type": "scatter",
         "x": t.params[:, 0],
@@ -168,7 +168,7 @@ def _minima(minima: tuple[tuple[float, float], ...]) -> dict:
 
 
 def _loss_curve(name: str, t: Trajectory, curve: _Curve, what: str) -> dict:
-    title = escape(OPTIMIZERS[name].title)
+    title = escape_html(OPTIMIZERS[name].title)
     return {
         "type": "scatter",
         "x": np.arange(t.steps + 1),
@@ -191,7 +191,7 @@ def _marker(name: str, x: float, y: float, *, on_contour: bool) -> dict:
         "x": [x],
         "y": [y],
         "mode": "markers",
-        "name": escape(OPTIMIZERS[name].title),
+        "name": escape_html(OPTIMIZERS[name].title),
         "legendgroup": name,
         "showlegend": False,
         "marker": {
@@ -303,7 +303,9 @@ def _layout(comparison: Comparison, k0: int, axis_type: str, loss_range: list[fl
             "zeroline": not has_min,
         },
         "annotations": [
-            _panel_title(f"{escape(fn.name)}: f = {escape(fn.formula)}, with every path", "x"),
+            _panel_title(
+                f"{escape_html(fn.name)}: f = {escape_html(fn.formula)}, with every path", "x"
+            ),
             _panel_title(f"{what} per step", "x2"),
         ],
         "updatemenus": player_buttons(-0.15, speeds_x=0.17),

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import html
 import math
 
 import contourpy
@@ -29,6 +28,7 @@ from plotly.colors import sample_colorscale
 from gdviz.linefit.run import LineFitRun
 from gdviz.surface import Grid
 from gdviz.views.player import player_buttons, step_slider
+from gdviz.views.text import escape_html
 
 # Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, GREY = (
@@ -63,11 +63,6 @@ def typed(values, dtype: str = "f8") -> dict:
 def pack_arrays(trace: dict) -> dict:
     """The trace with every numpy array (the large ones) as a typed array."""
     return {k: typed(v) if isinstance(v, np.ndarray) else v for k, v in trace.items()}
-
-
-def escape(text: str) -> str:
-    """Text safe for Plotly titles and hover labels, which render a subset of HTML."""
-    return html.escape(str(text), quote=True)
 
 
 def shown_points(run: LineFitRun) -> np.ndarray:
@@ -264,8 +259,8 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
     residuals = residuals and xs.size <= MAX_RESIDUALS
     k0 = run.timeline.snap(step)
     shown = drawn_steps(run)
-    p0_label, p1_label = (escape(v) for v in run.param_labels)
-    x_name, y_name = escape(pts.x_name), escape(pts.y_name)
+    p0_label, p1_label = (escape_html(v) for v in run.param_labels)
+    x_name, y_name = escape_html(pts.x_name), escape_html(pts.y_name)
     on = {1: ("x", "y"), 2: ("x2", "y2"), 3: ("x3", "y3")}
     data: list[dict] = []
     index: dict[str, int] = {}
@@ -463,7 +458,9 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
         ),
         "xaxis2": _axis("step", 2, (-0.02 * t.steps - 0.5, 1.02 * t.steps + 0.5), "y2"),
         "yaxis2": {
-            **_axis(f"loss ({escape(run.settings.loss)})", 2, linear_range, "x2", vertical=True),
+            **_axis(
+                f"loss ({escape_html(run.settings.loss)})", 2, linear_range, "x2", vertical=True
+            ),
             "type": "linear",
         },
         "xaxis3": _axis(p0_label, 3, run.grid.window[0], "y3"),
@@ -543,7 +540,7 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
     script (`SYNC_SCRIPT`) moves it in step with the 2-D animation.
     """
     t, grid = run.trajectory, run.grid
-    p0_label, p1_label = (escape(v) for v in run.param_labels)
+    p0_label, p1_label = (escape_html(v) for v in run.param_labels)
     k0 = run.timeline.snap(step)
     z_low, z_high = float(np.nanmin(grid.z)), float(np.nanmax(grid.z))
     # The path and markers float 1.5% of the height above the surface, which would otherwise
@@ -634,7 +631,7 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
             "xaxis": {"title": {"text": p0_label}, "range": list(grid.window[0])},
             "yaxis": {"title": {"text": p1_label}, "range": list(grid.window[1])},
             "zaxis": {
-                "title": {"text": f"loss ({escape(run.settings.loss)})"},
+                "title": {"text": f"loss ({escape_html(run.settings.loss)})"},
                 "range": [z_low, z_high + 2 * lift],
             },
             "camera": {"eye": {"x": 1.5, "y": -1.6, "z": 0.9}},
@@ -673,8 +670,8 @@ def standalone_html(descent: dict, surface: dict, title: str) -> str:
     )
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title></head><body>"
-        f'<h2 style="font-family:sans-serif">{escape(title)}</h2>'
+        f"<title>{escape_html(title)}</title></head><body>"
+        f'<h2 style="font-family:sans-serif">{escape_html(title)}</h2>'
         f"{first}{second}{SYNC_SCRIPT}</body></html>"
     )
 
