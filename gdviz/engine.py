@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, get_args
 
 import numpy as np
 
@@ -21,7 +21,9 @@ from gdviz.objectives import Objective
 from gdviz.optimizers import Optimizer
 
 MAX_STEPS = 100_000
-STATUSES = ("converged", "max_steps", "diverged")
+# How a run ended (see `Trajectory`).
+Status = Literal["converged", "max_steps", "diverged"]
+STATUSES: tuple[Status, ...] = get_args(Status)
 # A loss this many times the starting one (in absolute value) counts as exploding: a stable
 # run never climbs that far, and stopping here keeps the drawn path within sight.
 EXPLOSION_FACTOR = 1e6
@@ -41,6 +43,15 @@ class Step(NamedTuple):
 class Trajectory:
     """A whole run, from step 0 (the start) to the step where it stopped.
 
+    Like scipy.optimize's `OptimizeResult`, one record with a status and a message:
+
+    * ``status`` — ``"converged"``: the full gradient's length fell to the tolerance (the last
+      row is that step); ``"max_steps"``: every step of the budget ran; ``"diverged"``: the
+      loss, gradient or parameters stopped being finite, or the loss grew past
+      `EXPLOSION_FACTOR` times its start (`diverged_at` is that update, `suggested_lr` a rate
+      to try instead).
+    * ``message`` — the same in words, with the numbers, for a person.
+
     Arrays hold only finite values: a run that diverged ends at its last finite step.
     `steps` is the number of updates kept (so `params` has steps + 1 rows).
     """
@@ -49,7 +60,7 @@ class Trajectory:
     loss: np.ndarray  # (steps + 1,)
     grad: np.ndarray  # (steps + 1, 2)
     grad_norm: np.ndarray  # (steps + 1,)
-    status: str
+    status: Status
     message: str
     param_names: tuple[str, str]
     lr: float
@@ -215,7 +226,8 @@ def run(
     if not (isinstance(tol, int | float) and math.isfinite(tol) and tol >= 0):
         raise GdvizError(f"The tolerance must be a number ≥ 0, not {tol!r}.")
     kept: list[Step] = []
-    status, diverged_at, reason = "max_steps", None, ""
+    status: Status = "max_steps"
+    diverged_at, reason = None, ""
     limit = math.inf
     with np.errstate(all="ignore"):  # overflow is reported as a status, never as a warning
         for s in _raw_steps(objective, optimizer, start, steps, batch_size, seed):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz.compare.settings import CompareSettings
-from gdviz.engine import Trajectory, run
+from gdviz.engine import Status, Trajectory, run
 from gdviz.errors import GdvizError
 from gdviz.objectives import TestFunction
 from gdviz.optimizers import OPTIMIZERS
@@ -32,7 +32,7 @@ class RunSummary:
     optimizer: str
     title: str
     lr: float
-    status: str  # converged | max_steps | diverged (the engine's)
+    status: Status  # the engine's: converged | max_steps | diverged
     steps: int  # updates taken (a diverged run: up to its last finite step)
     final_x: float
     final_y: float
