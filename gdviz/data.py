@@ -30,8 +30,9 @@ Loading rules, decided once here:
   "1 031,5" (space or no-break space) or "1'031.5". Each column is read one way: by its own
   numbers where they decide it ("2,5" or "1.031,5" mean decimal commas; "1.5" or "1,234,567" mean
   decimal points), else by the rest of the file ("1.031" is 1031 in a file of decimal commas,
-  1.031 in a file of decimal points; a comma-separated file uses decimal points); a column that
-  mixes both, or is undecidable, is not offered and a note says why.
+  1.031 in a file of decimal points; a comma-separated file uses decimal points; 0.125 is a
+  decimal either way); a column that mixes both, or is undecidable, is not offered and a note
+  says why.
 - Dates and times (2020-01-15, 2020-01-15T10:00, 15.01.2020, 01/15/2020, 13:45:00) become
   numbers for x: decimal years when they span 3 years or more, else days, hours or seconds since
   the earliest; the unit is put in the column's name. Day-first or month-first slashes are told
@@ -98,26 +99,27 @@ _SEP_HINT = re.compile(r"\s*sep=([,;\t|])\s*", re.IGNORECASE)
 _COMMENT = re.compile(r"([\r\n])[ \t]*#[^\r\n]*")  # matched on "\n" + text
 _YEAR = re.compile(r"[12][0-9]{3}")
 
-# How numbers are written. Grouped forms never carry an exponent. [0-9], not \d, and the
+# How numbers are written. Grouped forms never carry an exponent nor start with 0 (0.125 is
+# a decimal in any style). [0-9], not \d, and the
 # no-break spaces as characters, not escapes, keep pandas on its fast (pyarrow) regex engine.
 _SPACES = " \u00a0\u202f"  # space, no-break space, narrow no-break space
 _EXP = r"(?:[eE][+-]?[0-9]+)?"
 _INTEGER = re.compile(rf"[+-]?[0-9]+{_EXP}")
 _DOT_DECIMAL = re.compile(rf"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+){_EXP}")
 _COMMA_DECIMAL = re.compile(rf"[+-]?(?:[0-9]+,[0-9]*|,[0-9]+){_EXP}")
-_COMMA_GROUPS = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
-_DOT_GROUPS = re.compile(r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]*)?")
-_SPACE_GROUPS = re.compile(rf"[+-]?[0-9]{{1,3}}(?:[{_SPACES}'][0-9]{{3}})+(?:([.,])[0-9]*)?")
+_COMMA_GROUPS = re.compile(r"[+-]?[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]*)?")
+_DOT_GROUPS = re.compile(r"[+-]?[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?:,[0-9]*)?")
+_SPACE_GROUPS = re.compile(rf"[+-]?[1-9][0-9]{{0,2}}(?:[{_SPACES}'][0-9]{{3}})+(?:([.,])[0-9]*)?")
 # Every cell a column of each style may hold (infinities are checked apart).
 _POINT_CELL = re.compile(
-    rf"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+){_EXP}|[+-]?[0-9]{{1,3}}(?:,[0-9]{{3}})+(?:\.[0-9]*)?"
-    rf"|[+-]?[0-9]{{1,3}}(?:[{_SPACES}'][0-9]{{3}})+(?:\.[0-9]*)?"
+    rf"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+){_EXP}|[+-]?[1-9][0-9]{{0,2}}(?:,[0-9]{{3}})+(?:\.[0-9]*)?"
+    rf"|[+-]?[1-9][0-9]{{0,2}}(?:[{_SPACES}'][0-9]{{3}})+(?:\.[0-9]*)?"
 )
 _COMMA_CELL = re.compile(
-    rf"[+-]?(?:[0-9]+,?[0-9]*|,[0-9]+){_EXP}|[+-]?[0-9]{{1,3}}(?:\.[0-9]{{3}})+(?:,[0-9]*)?"
-    rf"|[+-]?[0-9]{{1,3}}(?:[{_SPACES}][0-9]{{3}})+(?:,[0-9]*)?"
+    rf"[+-]?(?:[0-9]+,?[0-9]*|,[0-9]+){_EXP}|[+-]?[1-9][0-9]{{0,2}}(?:\.[0-9]{{3}})+(?:,[0-9]*)?"
+    rf"|[+-]?[1-9][0-9]{{0,2}}(?:[{_SPACES}][0-9]{{3}})+(?:,[0-9]*)?"
 )
-_EITHER_CELL = re.compile(r"[+-]?[0-9]{1,3}[.,][0-9]{3}")  # 1.031 or 60,323
+_EITHER_CELL = re.compile(r"[+-]?[1-9][0-9]{0,2}[.,][0-9]{3}")  # 1.031 or 60,323
 
 # Dates and times: (pattern of one cell, strptime format or "ISO8601", has a date part).
 _ISO = (

@@ -178,6 +178,13 @@ def test_ambiguous_thousands_dot_is_refused_naming_column_value_and_line():
     assert _error(data, x="a", y="b") == reason
 
 
+def test_three_decimals_after_a_leading_zero_are_decimals_in_any_file():
+    # No thousands separator follows a leading 0, so 0.125 decides the column: 1.375 is 1.375.
+    points = load_csv(b"a;b\n0.125;1\n1.375;2\n2.500;3\n")
+    np.testing.assert_array_equal(points.x, [0.125, 1.375, 2.5])
+    assert points.notes == ()
+
+
 def test_a_column_mixing_decimal_points_and_commas_is_refused():
     message = _error(b"x;y\n1;1,5\n2;2.25\n3;3,5\n", x="x", y="y")
     assert message == (
