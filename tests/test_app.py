@@ -2,53 +2,27 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import re
-from pathlib import Path
 
-import numpy as np
 import plotly.graph_objects as go
 import pytest
+from helpers import ROOT, arr, assert_clean, charts, open_page, trace
 from streamlit.testing.v1 import AppTest
 
 from gdviz.optimizers import OPTIMIZERS
 from gdviz.samples import SAMPLES
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
+APP = ROOT / "app.py"
 
 
 def page(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = str(value)
-    return at.run()
-
-
-def arr(v):
-    """Decode Plotly's typed-array JSON ({"dtype", "bdata", "shape"}) or a plain list."""
-    if isinstance(v, dict) and "bdata" in v:
-        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-        return a.reshape([int(n) for n in str(v["shape"]).split(",")]) if "shape" in v else a
-    return np.asarray(v, dtype=float)
-
-
-def figures(at: AppTest) -> dict[str, dict]:
-    return {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
-
-
-def trace(fig: dict, name: str) -> dict:
-    return next(t for t in fig["data"] if t.get("name") == name)
+    return open_page(APP, **query)
 
 
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
 
 
 def expander_label(at: AppTest) -> str:
@@ -62,7 +36,7 @@ def test_default_page_renders_everything():
     at = page()
     assert_clean(at)
     assert at.title[0].value.startswith("gdviz")
-    figs = figures(at)
+    figs = charts(at)
     assert set(figs) == {"descent", "surface"}
     descent, surface = figs["descent"], figs["surface"]
     go.Figure(descent), go.Figure(surface)  # the specs the page sends are valid Plotly
@@ -105,7 +79,7 @@ def test_generated_points_follow_the_generator_controls():
     at.number_input(key="noise").set_value(0.0).run()
     assert_clean(at)
     assert "37 points" in expander_label(at)
-    least = trace(figures(at)["descent"], "least-squares line")
+    least = trace(charts(at)["descent"], "least-squares line")
     x, y = arr(least["x"]), arr(least["y"])
     slope = (y[1] - y[0]) / (x[1] - x[0])
     assert slope == pytest.approx(-3.0, rel=1e-9)  # noise 0: the exact line
@@ -125,7 +99,7 @@ def test_each_loss(loss):
     at = page(dataset="by-hand", lr="0.001", steps="50")
     at.selectbox(key="loss").set_value(loss).run()
     assert_clean(at)
-    assert figures(at)["descent"]["layout"]["yaxis2"]["title"]["text"] == f"loss ({loss})"
+    assert charts(at)["descent"]["layout"]["yaxis2"]["title"]["text"] == f"loss ({loss})"
     has_delta = any(n.key == "delta" for n in at.number_input)
     assert has_delta == (loss == "huber")
 
@@ -183,14 +157,14 @@ def test_steps_batch_and_start_point_reach_the_run():
     assert_clean(at)
     assert metrics(at)["Step"] == "0 / 30"
     assert metrics(at)["m (slope)"] == "1.5" and metrics(at)["b (intercept)"] == "-2"
-    assert len(figures(at)["descent"]["frames"]) == 31
+    assert len(charts(at)["descent"]["frames"]) == 31
     assert at.query_params["batch"] == "3"
 
 
 def test_step_slider_moves_numbers_and_figures_together():
     at = page(dataset="by-hand", lr="0.01", steps="100")
     at.select_slider(key="step").set_value(40).run()
-    descent = figures(at)["descent"]
+    descent = charts(at)["descent"]
     loss_marker = next(
         t for t in descent["data"] if t.get("name") == "current step" and t["xaxis"] == "x2"
     )
@@ -203,7 +177,7 @@ def test_step_slider_moves_numbers_and_figures_together():
 def test_residuals_toggle_adds_one_segment_per_point():
     at = page(dataset="by-hand")
     at.toggle(key="residuals").set_value(True).run()
-    residuals = trace(figures(at)["descent"], "residuals")
+    residuals = trace(charts(at)["descent"], "residuals")
     assert arr(residuals["x"]).size == 3 * 12  # x, x, gap for each of 12 points
 
 
@@ -253,7 +227,7 @@ def test_bad_upload_shows_an_error_in_words_and_keeps_the_previous_data(case):
 def test_upload_text_is_never_rendered_as_html():
     at = upload(page(), b"<b>x</b>,<script>y</script>\n1,2\n2,3\n3,5\n")
     assert_clean(at)
-    fig = figures(at)["descent"]
+    fig = charts(at)["descent"]
     assert "<script>" not in json.dumps(fig)
     assert fig["layout"]["xaxis"]["title"]["text"] == "&lt;b&gt;x&lt;/b&gt;"
 
@@ -349,7 +323,7 @@ def test_divergence_is_explained_with_a_suggested_rate_and_finite_views():
     assert "Diverged at step" in banner and "try" in banner
     suggested = float(re.search(r"try ([0-9.e+-]+[0-9])", banner).group(1))
     assert 0 < suggested < 0.031  # below this data's stability limit
-    specs = json.dumps(figures(at))
+    specs = json.dumps(charts(at))
     assert "NaN" not in specs and "Infinity" not in specs
     assert all(v != "nan" for v in metrics(at).values())
 
@@ -375,7 +349,7 @@ def test_a_ten_thousand_step_run_stays_under_two_megabytes():
     total = sum(len(c.proto.spec) for c in at.get("plotly_chart"))
     assert total < 2_000_000, total
     assert all(
-        math.isfinite(len(f["frames"])) and len(f["frames"]) <= 200 for f in figures(at).values()
+        math.isfinite(len(f["frames"])) and len(f["frames"]) <= 200 for f in charts(at).values()
     )
 
 
@@ -396,7 +370,7 @@ def test_convergence_is_reported_at_its_step_and_the_views_end_there():
     stop = int(re.search(r"Converged at step ([0-9,]+)", message).group(1).replace(",", ""))
     assert 0 < stop < 5000
     assert metrics(at)["Step"] == f"0 / {stop:,}"
-    descent = figures(at)["descent"]
+    descent = charts(at)["descent"]
     assert descent["frames"][-1]["name"] == str(stop)
     assert at.query_params["tol"] == "1e-06"
     # Tolerance 0 runs every step.

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import math
 from dataclasses import replace
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from helpers import arr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,13 +40,6 @@ def valley_race():
 
 def names(spec: dict) -> list[str]:
     return [t.get("name") for t in spec["data"]]
-
-
-def values(array) -> np.ndarray:
-    """A trace's array: Plotly's typed-array JSON ({"dtype", "bdata"}) decoded, or the list."""
-    if isinstance(array, dict):
-        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
-    return np.asarray(array)
 
 
 def contours(spec: dict) -> list[dict]:
@@ -419,8 +412,8 @@ def test_loss_panel_shows_the_gap_to_the_minimum_on_a_log_axis(valley_race):
     assert layout["yaxis2"]["range"][0] == pytest.approx(math.log10(floor))
     curves = [t for t in spec["data"] if t.get("xaxis") == "x2" and t["mode"] == "lines"]
     for curve, t in zip(curves, valley_race.trajectories, strict=True):
-        np.testing.assert_array_equal(values(curve["customdata"]), t.loss - valley_race.f_min)
-        y = values(curve["y"])
+        np.testing.assert_array_equal(arr(curve["customdata"]), t.loss - valley_race.f_min)
+        y = arr(curve["y"])
         shown = y >= floor
         np.testing.assert_array_equal(y[shown], t.loss[shown])
         assert np.all(y[~shown] < floor)  # below the floor: off the bottom edge
@@ -455,8 +448,8 @@ def test_paths_minima_and_start(valley_race):
     paths = [t for t in spec["data"] if t.get("legendgroup") in OPTIMIZERS and t["mode"] == "lines"]
     paths = [t for t in paths if t["xaxis"] == "x"]
     for path, t in zip(paths, valley_race.trajectories, strict=True):
-        np.testing.assert_array_equal(values(path["x"]), t.params[:, 0])
-        np.testing.assert_array_equal(values(path["y"]), t.params[:, 1])
+        np.testing.assert_array_equal(arr(path["x"]), t.params[:, 0])
+        np.testing.assert_array_equal(arr(path["y"]), t.params[:, 1])
     minimum = spec["data"][names(spec).index("minimum")]
     assert (minimum["x"], minimum["y"]) == ([0.0], [0.0])
     start = spec["data"][names(spec).index("start")]
@@ -488,7 +481,7 @@ def test_contour_is_scatter_lines_of_f_outside_every_frame(function):
         assert (trace["type"], trace["mode"]) == ("scatter", "lines")
         assert (trace["xaxis"], trace["yaxis"]) == ("x", "y")
         level = float(trace["hovertemplate"].removeprefix("loss = ").split("<")[0])
-        xs, ys = values(trace["x"]), values(trace["y"])
+        xs, ys = arr(trace["x"]), arr(trace["y"])
         points = np.column_stack((xs, ys))[np.isfinite(xs)][::50]
         f = [fn.value(p) for p in points]
         # Linear interpolation on the grid: every point lies on its level to a few percent.

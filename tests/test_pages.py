@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import plotly.graph_objects as go
 import pytest
+from helpers import ROOT, assert_clean, charts, open_page
 from streamlit.testing.v1 import AppTest
 
 from gdviz.compare.run import TABLE_COLUMNS
@@ -19,21 +17,8 @@ from gdviz.compare.settings import (
 from gdviz.objectives import test_function
 from gdviz.optimizers import OPTIMIZERS
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted((ROOT / "pages").glob("*.py"))
 COMPARE = ROOT / "pages" / "compare_optimizers.py"
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-
-
-def open_page(path: Path, **query) -> AppTest:
-    """One page on its own, with the URL's query parameters."""
-    at = AppTest.from_file(str(path), default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = str(value)
-    return at.run()
 
 
 def compare_page(**query) -> AppTest:
@@ -41,8 +26,7 @@ def compare_page(**query) -> AppTest:
 
 
 def figure(at: AppTest) -> dict:
-    charts = {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
-    return charts["compare"]
+    return charts(at)["compare"]
 
 
 def lr_inputs(at: AppTest) -> dict[str, float]:

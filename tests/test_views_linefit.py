@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 import math
@@ -12,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
+from helpers import arr
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -52,14 +52,6 @@ DESCENT_NAMES = {
     "−gradient (direction)",
 }
 SURFACE_NAMES = {"loss surface", "descent path", "start", "least-squares optimum", "current step"}
-
-
-def arr(v):
-    """Plotly's typed-array JSON (or a plain list) as a numpy array (see TESTING.md)."""
-    if isinstance(v, dict) and "bdata" in v:
-        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-        return a.reshape([int(n) for n in str(v["shape"]).split(",")]) if "shape" in v else a
-    return np.asarray([np.nan if e is None else e for e in v], dtype=float)
 
 
 def find(spec: dict, name: str, axis: str | None = None) -> int:
