@@ -608,3 +608,36 @@ def test_five_browsers_never_see_each_others_data(served, chromium):
     finally:
         for context in contexts:
             context.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# gdviz.serving: the startup heap kept out of full collections
+# ---------------------------------------------------------------------------------------------
+
+FREEZE_PROBE = """
+import gc, json, sys
+from gdviz.serving import freeze_startup_heap
+kept = [[i] for i in range(1000)]  # long-lived objects, alive at startup
+first = freeze_startup_heap()
+second = freeze_startup_heap()
+frozen = gc.get_freeze_count()
+class Node: pass
+a, b = Node(), Node()
+a.other, b.other = b, a  # a cycle made after the freeze: garbage that must still be freed
+del a, b
+print(json.dumps([first, second, frozen, gc.collect(), "streamlit" in sys.modules]))
+"""
+
+
+def test_freeze_startup_heap_freezes_once_and_later_garbage_is_still_collected():
+    import json
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", FREEZE_PROBE], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    first, second, frozen, collected, imported_streamlit = json.loads(run.stdout)
+    assert first >= 1000, "the objects alive at startup are frozen"
+    assert second == 0 and frozen == first, "a second call freezes nothing more"
+    assert collected >= 2, "cycles made after the freeze are still collected"
+    assert not imported_streamlit, "gdviz stays free of streamlit"
