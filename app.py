@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from gdviz.ui.page import compact_chrome
+
 st.set_page_config(page_title="gdviz · gradient descent, step by step", layout="wide")
+compact_chrome()
 
 PAGES = [
     # No icons: Streamlit fetches Material icons in a page's navigation from the internet, and

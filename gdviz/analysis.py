@@ -111,11 +111,11 @@ def suggest_learning_rate(objective: Objective, optimizer: Optimizer) -> float |
         return None
     limit = stability_limit(curv, optimizer) if curv is not None else None
     if limit is not None and limit < optimizer.lr:
-        return _round_down(0.5 * limit)
-    return _round_down(optimizer.lr / 10.0)
+        return round_down(0.5 * limit)
+    return round_down(optimizer.lr / 10.0)
 
 
-def _round_down(value: float) -> float:
+def round_down(value: float) -> float:
     """Two significant digits, rounded down, so a suggestion is easy to type and stays below."""
     if value <= 0 or not math.isfinite(value):
         return value
@@ -150,7 +150,7 @@ def gd_verdict(curv: Curvature, lr: float, steps: int) -> Verdict:
         kind = "diverges"
         message = (
             f"Diverges: the learning rate {lr:.3g} is at or above {limit}. "
-            f"Try {_round_down(0.5 * curv.lr_max):.2g}."
+            f"Try {round_down(0.5 * curv.lr_max):.2g}."
         )
     elif needed <= steps:
         kind = "converges"

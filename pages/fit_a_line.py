@@ -14,10 +14,24 @@ from dataclasses import fields
 import pandas as pd
 import streamlit as st
 
-from gdviz.data import Points, Table, choose_columns, generate_points, load_csv, read_table
+from gdviz.data import (
+    Points,
+    Table,
+    choose_columns,
+    generate_points,
+    load_csv,
+    read_table,
+    upload_rules_text,
+)
 from gdviz.errors import GdvizError
 from gdviz.linefit.export import DataSource, numpy_script, trajectory_csv
-from gdviz.linefit.run import LineFitRun, Stability, line_fit_stability, run_line_fit
+from gdviz.linefit.run import (
+    LineFitRun,
+    Stability,
+    converging_lr,
+    line_fit_stability,
+    run_line_fit,
+)
 from gdviz.linefit.settings import (
     GENERATE,
     MAX_GENERATED_POINTS,
@@ -41,13 +55,9 @@ from gdviz.ui.page import (
     show_url_notes,
     url_state,
 )
-from gdviz.views.linefit import (
-    SYNC_SCRIPT,
-    PlainFigure,
-    descent_spec,
-    standalone_html,
-    surface_spec,
-)
+from gdviz.ui.player import player
+from gdviz.views.linefit_player import lesson_player, outcome_words
+from gdviz.views.offline import offline_html
 from gdviz.views.text import escape_markdown
 
 PAGE = "fit"
@@ -60,6 +70,7 @@ LR_CHOICES = tuple(float(f"{m}e{e}") for e in range(-8, 2) for m in (1, 2, 5))
 SETTINGS_KEYS = tuple(f.name for f in fields(LineFitSettings) if f.name != "hyper")
 VIEW_KEYS = tuple(f.name for f in fields(LineFitView))
 UPLOAD_LIMIT_MB = 20  # matches server.maxUploadSize in .streamlit/config.toml
+UPLOAD_TYPES = ("csv", "txt", "tsv")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,11 +168,11 @@ def stability(data_key: str, _points: Points, settings: LineFitSettings) -> Stab
 
 
 @cached_copy
-def figure_specs(
-    data_key: str, settings: LineFitSettings, step: int, residuals: bool, _run: LineFitRun
-) -> tuple[dict, dict]:
-    """Keyed by what determines `_run` (data and settings), so `_run` itself is not hashed."""
-    return descent_spec(_run, step, residuals=residuals), surface_spec(_run, step)
+def lesson_data(
+    data_key: str, settings: LineFitSettings, view: LineFitView, _run: LineFitRun
+) -> dict:
+    """The player's data, keyed by what determines `_run` (data and settings) and the view."""
+    return lesson_player(_run, view)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -226,11 +237,14 @@ def upload_controls() -> tuple[Points | None, str, DataSource | None]:
     sb = st.sidebar
     upload = sb.file_uploader(
         f"CSV file (up to {UPLOAD_LIMIT_MB} MB)",
-        type=["csv", "txt", "tsv"],
+        type=list(UPLOAD_TYPES),
         key="upload_file",
         help="A header row is optional; comma, semicolon, tab or spaces between values.",
         on_change=reset_step,
     )
+    # Streamlit refuses other types and larger files in the browser, before gdviz sees them:
+    # the rules stand here in words, so a refused file is never just a red mark.
+    sb.caption(escape_markdown(upload_rules_text(UPLOAD_LIMIT_MB, UPLOAD_TYPES)))
     if upload is None:
         st.session_state.pop("_upload_error", None)
         sb.info("Choose a CSV file with at least two numeric columns.")
@@ -251,10 +265,27 @@ def upload_controls() -> tuple[Points | None, str, DataSource | None]:
         st.session_state["_upload_error"] = (upload.name, str(error))
         return None, "", None
     st.session_state.pop("_upload_error", None)
-    if points.note:
-        sb.caption(points.note)
+    for note in points.notes:  # what the loader decided: skipped columns, decimal commas, ...
+        sb.caption(escape_markdown(note))
     key = f"upload:{digest}:{points.x_name}:{points.y_name}"
+    if st.session_state.get("_upload_key") != key:  # new data: start from a rate that converges
+        st.session_state["_upload_key"] = key
+        start_from_a_converging_lr(points)
     return points, key, DataSource.uploaded(upload.name, points.x_name, points.y_name, points.n)
+
+
+def start_from_a_converging_lr(points: Points) -> None:
+    """Set the learning rate the stability meter says converges on `points` (real files are
+    rarely on the scale of the last data's rate), and say so on the page."""
+    with contextlib.suppress(GdvizError):
+        lr = converging_lr(points, current_settings())
+        if lr is not None and lr != st.session_state["lr"]:
+            st.session_state["lr"] = lr
+            st.session_state["lr_log"] = nearest_lr_choice(lr)
+            st.session_state["_lr_note"] = (
+                f"New data: the learning rate is now {lr:g}, one the stability meter says "
+                "converges on these points."
+            )
 
 
 def model_controls() -> None:
@@ -385,16 +416,8 @@ def stability_meter(stab: Stability | None, scaled: bool) -> None:
 
 
 def status_banner(run: LineFitRun) -> None:
-    t = run.trajectory
-    if t.status == "diverged":
-        st.error(
-            f"{t.message} The views show the path up to step {t.steps:,}, where the values "
-            "were still finite."
-        )
-    elif t.status == "converged":
-        st.success(t.message)
-    else:
-        st.info(t.message)
+    show = {"diverged": st.error, "converged": st.success, "max_steps": st.info}
+    show[run.trajectory.status](outcome_words(run))
 
 
 def scaling_hint(run: LineFitRun) -> None:
@@ -423,66 +446,42 @@ def scaling_hint(run: LineFitRun) -> None:
         )
 
 
-def step_numbers(run: LineFitRun, step: int) -> None:
-    """The numbers of the step on screen, exact to 10 significant digits."""
-    t = run.trajectory
-    m, b = run.lines[step]
-    g = t.grad[step]
-    grad_names = ("∂L/∂m_z", "∂L/∂b_z") if run.scaling else ("∂L/∂m", "∂L/∂b")
-    first = st.columns(4)
-    first[0].metric("Step", f"{step:,} / {t.steps:,}")
-    first[1].metric("Loss", f"{t.loss[step]:.10g}")
-    first[2].metric(
-        "Gap closed",
-        f"{run.gap_closed(step):.1f}%",
-        help="How much of the start's distance to the least-squares optimum is gone.",
-    )
-    first[3].metric("Gradient length", f"{t.grad_norm[step]:.6g}")
-    second = st.columns(4)
-    second[0].metric("m (slope)", f"{m:.10g}")
-    second[1].metric("b (intercept)", f"{b:.10g}")
-    second[2].metric(grad_names[0], f"{g[0]:.6g}")
-    second[3].metric(grad_names[1], f"{g[1]:.6g}")
+def on_player_step(step: int) -> None:
+    """The browser stopped on a step (pause, a step key, a released scrub): it goes into the
+    page's state, and so into the link."""
+    st.session_state["step"] = step
 
 
-def explain_step(run: LineFitRun, step: int) -> None:
-    """The update of this step in words and numbers."""
-    t = run.trajectory
+def below_the_player(run: LineFitRun) -> None:
+    """The rule, the visual toggle and the hints, under the player."""
     spec = OPTIMIZERS[run.settings.optimizer]
-    p0, p1 = ("m_z", "b_z") if run.scaling else ("m", "b")
-    (a, b), (ga, gb) = t.params[step], t.grad[step]
-    lr = run.settings.lr
-    st.markdown(f"**This step, explained** — {spec.title}: {spec.summary}")
-    lines = [
-        f"At step {step:,}: {p0} = {a:.8g}, {p1} = {b:.8g}, loss {t.loss[step]:.8g}.",
-        f"The gradient there: ∂L/∂{p0} = {ga:.6g}, ∂L/∂{p1} = {gb:.6g} "
-        f"(length {t.grad_norm[step]:.4g}). It points uphill, so the step goes against it.",
-    ]
-    full_batch = not 0 < run.settings.batch < run.points.n
-    if step < t.steps:
-        na, nb = t.params[step + 1]
-        if spec.name == "gd" and full_batch:
-            lines.append(
-                f"Update with γ = {lr:g}: {p0} ← {a:.6g} − {lr:g} × ({ga:.6g}) = {na:.8g}; "
-                f"{p1} ← {b:.6g} − {lr:g} × ({gb:.6g}) = {nb:.8g}."
-            )
-        else:
-            lines.append(
-                f"The {spec.title} rule (γ = {lr:g}) moves to {p0} = {na:.8g}, {p1} = {nb:.8g}."
-            )
-        lines.append(f"Loss after the step: {t.loss[step + 1]:.8g}.")
-    else:
-        lines.append("This is where the run stopped.")
-    st.markdown("\n".join(f"- {line}" for line in lines))
-    if run.scaling:
-        st.caption(
-            f"x is standardised: z = (x − {run.scaling.mean:.6g}) / {run.scaling.std:.6g}; "
-            "the line in the units of x is m = m_z/σ, b = b_z − m_z·x̄/σ."
-        )
+    left, right = st.columns((3, 1))
+    left.markdown(f"**{spec.title}**: {spec.summary}")
+    right.toggle(
+        "Show residuals",
+        key="residuals",
+        help="The vertical distance of each point to the line (up to 200 points).",
+    )
+    units = (
+        f"x is standardised: the descent runs on z = (x − {run.scaling.mean:.6g}) / "
+        f"{run.scaling.std:.6g}, and every number above is in those units (m_z, b_z); the line "
+        "is drawn in the units of x."
+        if run.scaling
+        else "Every number above is in the units of the data (m per unit of x, b in units of y)."
+    )
+    timeline = run.timeline
+    frames = (
+        ""
+        if timeline.is_every_step
+        else f" The player shows {timeline.steps.size} of the {timeline.last + 1:,} steps, "
+        "early steps denser (the fast early motion)."
+    )
+    st.caption(units + frames + " Keys: Space plays or pauses, ← and → step, Home and End jump.")
+    scaling_hint(run)
 
 
 def share_and_downloads(
-    run: LineFitRun, query: dict[str, str], source: DataSource, specs: tuple[dict, dict]
+    run: LineFitRun, query: dict[str, str], source: DataSource, data: dict
 ) -> None:
     settings = run.settings
     st.subheader("Share and download")
@@ -507,7 +506,7 @@ def share_and_downloads(
     )
     c2.download_button(
         "Animation (HTML, plays offline)",
-        lambda: standalone_html(*specs, title=title),
+        lambda: offline_html(data, title=title),
         file_name="gdviz_animation.html",
         mime="text/html",
         key="download_html",
@@ -581,42 +580,16 @@ def main() -> None:
         return
 
     status_banner(run)
-    scaling_hint(run)
-    timeline = run.timeline
-    if st.session_state["step"] not in timeline.steps:
-        st.session_state["step"] = timeline.snap(st.session_state["step"])
-    step = st.select_slider(
-        "Step shown (▶ Play in the figure animates from here)",
-        timeline.steps.tolist(),
-        key="step",
-        format_func=lambda k: f"{k:,}",
-        help="The numbers and the explanation below are for this step. While the figure "
-        "plays, its own slider read-out gives the numbers of each step it shows.",
-    )
-    if not timeline.is_every_step:
-        st.caption(
-            f"The animation shows {timeline.steps.size} of the {timeline.last + 1:,} "
-            "steps, spaced so the fast early motion is visible (early steps are denser)."
-        )
-    step_numbers(run, step)
-    residuals = st.toggle(
-        "Show residuals",
-        key="residuals",
-        help="The vertical distance of each point to the line (up to 200 points).",
-    )
-    view = LineFitView(step=step, residuals=residuals)
-    specs = figure_specs(data_key, settings, step, residuals, run)
-    st.plotly_chart(PlainFigure(specs[0]), key="descent", config={"displaylogo": False})
-    left, right = st.columns((3, 2))
-    with left:
-        st.markdown("**The loss surface** — drag to rotate; the marker follows ▶ Play.")
-        st.plotly_chart(PlainFigure(specs[1]), key="surface", config={"displaylogo": False})
-    with right:
-        explain_step(run, step)
-    st.html(SYNC_SCRIPT, unsafe_allow_javascript=True)
+    if note := st.session_state.pop("_lr_note", None):
+        st.info(note)
+    view = LineFitView(step=st.session_state["step"], residuals=st.session_state["residuals"])
+    data = lesson_data(data_key, settings, view, run)
+    player(data, key="lesson", on_step=on_player_step)
+    view = LineFitView(step=st.session_state["step"], residuals=view.residuals)
+    below_the_player(run)
     data_table(points)
     query = to_query(settings, view)
-    share_and_downloads(run, query, source, specs)
+    share_and_downloads(run, query, source, data)
     finish(PAGE, (settings, view), query)
 
 

@@ -39,6 +39,12 @@ def charts(at: AppTest) -> dict[str, dict]:
     return {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
 
 
+def chart_count(at: AppTest) -> int:
+    """How many charts the page draws: Plotly figures, and the figures inside the player."""
+    players = [json.loads(c.proto.json) for c in at.get("bidi_component")]
+    return len(at.get("plotly_chart")) + sum(len(p.get("figures", ())) for p in players)
+
+
 def trace(fig: dict, name: str) -> dict:
     """The first trace of `fig` called `name`."""
     return next(t for t in fig["data"] if t.get("name") == name)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 
 import plotly.graph_objects as go
 import pytest
-from helpers import ROOT, arr, assert_clean, charts, open_page, trace
+from helpers import ROOT, arr, assert_clean, open_page, trace
 from streamlit.testing.v1 import AppTest
 
 from gdviz.optimizers import OPTIMIZERS
@@ -21,8 +20,30 @@ def page(**query) -> AppTest:
     return open_page(APP, **query)
 
 
+def lesson(at: AppTest) -> dict:
+    """The player's data the page sent: figures, frame steps, what moves, read-outs."""
+    (component,) = at.get("bidi_component")
+    return json.loads(component.proto.json)
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """The lesson's two figures, by what they show."""
+    descent, surface = lesson(at)["figures"]
+    return {"descent": descent, "surface": surface}
+
+
 def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    """The numbers on screen at the shown step: the player's read-outs, and the step."""
+    data = lesson(at)
+    shown = data["start_frame"]
+    numbers = {r["label"]: r["values"][shown] for r in data["readouts"]}
+    return numbers | {"Step": f"{data['steps'][shown]:,} / {data['steps'][-1]:,}"}
+
+
+def show_step(at: AppTest, step: int) -> AppTest:
+    """What the browser does when the player stops on `step`: hand it to the page."""
+    at.session_state["step"] = step
+    return at.run()
 
 
 def expander_label(at: AppTest) -> str:
@@ -40,10 +61,11 @@ def test_default_page_renders_everything():
     assert set(figs) == {"descent", "surface"}
     descent, surface = figs["descent"], figs["surface"]
     go.Figure(descent), go.Figure(surface)  # the specs the page sends are valid Plotly
-    assert len(descent["frames"]) == 200
-    assert [f["name"] for f in descent["frames"]] == [f["name"] for f in surface["frames"]]
+    data = lesson(at)
+    assert len(data["steps"]) == 200  # one timeline for both figures and every number
+    assert {m["figure"] for m in data["moving"]} == {0, 1}
     assert metrics(at)["Step"] == "0 / 1,000"
-    assert float(metrics(at)["Loss"]) > 0
+    assert float(metrics(at)["loss"]) > 0
     assert at.query_params["dataset"] == "study-hours"
     assert at.query_params["lr"] == "0.02"
     assert "100 points" in expander_label(at)
@@ -91,7 +113,7 @@ def test_bad_generator_range_is_reported_and_the_page_keeps_working():
     at.number_input(key="xmin").set_value(20.0).run()
     assert_clean(at)
     assert any("x min must be below x max" in e.value for e in at.sidebar.error)
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("bidi_component")) == 1
 
 
 @pytest.mark.parametrize("loss", ["mse", "sse", "mae", "huber"])
@@ -99,7 +121,8 @@ def test_each_loss(loss):
     at = page(dataset="by-hand", lr="0.001", steps="50")
     at.selectbox(key="loss").set_value(loss).run()
     assert_clean(at)
-    assert charts(at)["descent"]["layout"]["yaxis2"]["title"]["text"] == f"loss ({loss})"
+    titles = [a["text"] for a in charts(at)["descent"]["layout"]["annotations"]]
+    assert f"Loss ({loss})" in titles
     has_delta = any(n.key == "delta" for n in at.number_input)
     assert has_delta == (loss == "huber")
 
@@ -113,8 +136,9 @@ def test_standardise_x_changes_the_descent_units_and_fixes_house_prices():
     assert "∂L/∂m_z" in metrics(at)
     assert not any("Standardise x" in w.value for w in at.warning)
     last = int(metrics(at)["Step"].split("/")[1].replace(",", ""))  # may stop early: converged
-    at.select_slider(key="step").set_value(last).run()
-    assert metrics(at)["Gap closed"] == "100.0%"
+    show_step(at, last)
+    progress = metrics(at)["progress"]
+    assert progress.endswith("of the way to the optimum") and float(progress.split("%")[0]) > 99.9
 
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
@@ -156,21 +180,21 @@ def test_steps_batch_and_start_point_reach_the_run():
     at.number_input(key="b0").set_value(-2.0).run()
     assert_clean(at)
     assert metrics(at)["Step"] == "0 / 30"
-    assert metrics(at)["m (slope)"] == "1.5" and metrics(at)["b (intercept)"] == "-2"
-    assert len(charts(at)["descent"]["frames"]) == 31
+    assert metrics(at)["m"] == "1.5" and metrics(at)["b"] == "-2"
+    assert len(lesson(at)["steps"]) == 31
     assert at.query_params["batch"] == "3"
 
 
 def test_step_slider_moves_numbers_and_figures_together():
     at = page(dataset="by-hand", lr="0.01", steps="100")
-    at.select_slider(key="step").set_value(40).run()
+    show_step(at, 40)
     descent = charts(at)["descent"]
     loss_marker = next(
         t for t in descent["data"] if t.get("name") == "current step" and t["xaxis"] == "x2"
     )
     assert arr(loss_marker["x"])[0] == 40
-    assert float(metrics(at)["Loss"]) == pytest.approx(arr(loss_marker["y"])[0], rel=1e-9)
-    assert descent["layout"]["sliders"][0]["active"] == 40
+    assert float(metrics(at)["loss"]) == pytest.approx(arr(loss_marker["y"])[0], rel=1e-9)
+    assert lesson(at)["steps"][lesson(at)["start_frame"]] == 40
     assert at.query_params["step"] == "40"
 
 
@@ -221,7 +245,7 @@ def test_bad_upload_shows_an_error_in_words_and_keeps_the_previous_data(case):
     assert errors and word.lower() in errors[0].lower(), errors
     assert "Traceback" not in errors[0]
     assert expander_label(at) == before  # the previous data is still on screen
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("bidi_component")) == 1
 
 
 def test_upload_text_is_never_rendered_as_html():
@@ -301,7 +325,7 @@ def test_garbage_query_parameters_fall_back_with_visible_notes():
         assert name in joined
     assert at.selectbox(key="optimizer").value == "gd"
     assert at.number_input(key="lr").value == 0.02
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("bidi_component")) == 1
     # The page rewrites the URL with the values it actually used.
     assert at.query_params["optimizer"] == "gd" and at.query_params["steps"] == "1"
 
@@ -346,11 +370,9 @@ def test_three_download_buttons():
 
 def test_a_ten_thousand_step_run_stays_under_two_megabytes():
     at = page(dataset="study-hours", steps="10000", tol="0")  # every one of the steps
-    total = sum(len(c.proto.spec) for c in at.get("plotly_chart"))
-    assert total < 2_000_000, total
-    assert all(
-        math.isfinite(len(f["frames"])) and len(f["frames"]) <= 200 for f in charts(at).values()
-    )
+    (component,) = at.get("bidi_component")
+    assert len(component.proto.json) < 2_000_000
+    assert len(lesson(at)["steps"]) <= 200
 
 
 def test_user_text_is_shown_as_typed_not_as_markdown():
@@ -370,8 +392,7 @@ def test_convergence_is_reported_at_its_step_and_the_views_end_there():
     stop = int(re.search(r"Converged at step ([0-9,]+)", message).group(1).replace(",", ""))
     assert 0 < stop < 5000
     assert metrics(at)["Step"] == f"0 / {stop:,}"
-    descent = charts(at)["descent"]
-    assert descent["frames"][-1]["name"] == str(stop)
+    assert lesson(at)["steps"][-1] == stop
     assert at.query_params["tol"] == "1e-06"
     # Tolerance 0 runs every step.
     at.number_input(key="tol").set_value(0.0).run()

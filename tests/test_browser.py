@@ -1,4 +1,6 @@
-"""The page in a real browser: it draws, Play animates both figures, links and uploads work.
+"""The lesson in a real browser: at a projector's size the whole lesson is on the first screen;
+Play moves every view and every number together from the shown step; the keyboard works;
+pausing writes the step into the link; links, uploads and a divergence work.
 
 Drives Debian's Chromium (pytest-playwright, fixtures in conftest.py) against `streamlit run
 app.py`. Screenshots go to test-artifacts/ (git-ignored) for a person to look at.
@@ -15,46 +17,26 @@ from playwright.sync_api import ConsoleMessage, Error, Page, expect
 pytestmark = pytest.mark.e2e
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
-DESCENT = ".st-key-descent .js-plotly-plot"
-SURFACE = ".st-key-surface .js-plotly-plot"
-FIRST_CHART_MS = 60_000  # the Plotly chunk is 4.7 MB: ~10 s idle, far more on a busy machine
+READY = ".gdp[data-ready='1']"
+FIRST_VIEW_MS = 60_000  # plotly.js is 4.8 MB: seconds on a quiet machine, more on a busy one
 UPDATE_MS = 30_000
+SCREENS = {"projector": (1280, 720), "laptop": (1440, 900)}
 
-# Both figures drawn: the 2-D one has its SVG, the 3-D one its WebGL scene and canvas.
-BOTH_DRAWN = """() => {
-  const charts = document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot');
-  const gds = Array.from(charts);
-  const meta = (m) => gds.find((gd) => gd._fullLayout && gd.layout && gd.layout.meta === m);
-  const d = meta("gdviz-descent"), s = meta("gdviz-surface");
-  return Boolean(d && d.querySelector(".main-svg .scatterlayer .trace")
-    && s && s._fullLayout.scene && s._fullLayout.scene._scene && s.querySelector("canvas"));
+# What the charts draw now: the contour's current-step marker, the loss marker's step, and the
+# 3-D marker (read from the player's own chart records: the order `views.linefit.motion` gives).
+CHARTS = """() => {
+  const p = document.querySelector('.gdp').parentElement.__gdvizPlayer;
+  const [c2, c3] = p.charts;
+  const at = (gd, move, key) => Array.from(gd.data[move.trace][key])[0];
+  return {m2: at(c2.gd, c2.moving[3], "x"), b2: at(c2.gd, c2.moving[3], "y"),
+          lossStep: at(c2.gd, c2.moving[1], "x"),
+          m3: at(c3.gd, c3.moving[0], "x"), b3: at(c3.gd, c3.moving[0], "y")};
 }"""
 
-# The on-screen state of a 2-D trace found by name (the n-th of that name): the `d` of its line
-# path and the transforms of its points, read from the SVG that Plotly drew.
-DRAWN_TRACE = """([name, nth]) => {
-  const groups = Array.from(document.querySelectorAll('.st-key-descent .scatterlayer .trace'))
-    .filter((g) => g.__data__ && g.__data__[0] && g.__data__[0].trace.name === name);
-  const g = groups[nth];
-  if (!g) { return null; }
-  const line = g.querySelector("path.js-line");
-  return {
-    d: line ? line.getAttribute("d") : null,
-    points: Array.from(g.querySelectorAll(".point")).map((p) => p.getAttribute("transform")),
-  };
-}"""
-
-# Contour pieces on screen: a contour trace's paths, or level lines drawn as scatter traces.
-CONTOUR_DRAWN = """gd => gd.querySelectorAll(".contourlayer path").length
-  + Array.from(gd.querySelectorAll(".scatterlayer .trace")).filter((g) => {
-      const trace = g.__data__ && g.__data__[0] && g.__data__[0].trace;
-      const line = g.querySelector("path.js-line");
-      return trace && /contour/.test(trace.name || "") && line && line.getAttribute("d");
-    }).length"""
-
-PLOTLY_PAUSE_REJECTION = "pageerror: undefined"
-SURFACE_MARKER = "gd => { const t = gd.data[gd.data.length - 1]; return [t.name, t.x, t.y, t.z]; }"
+STATE = """() => { const r = document.querySelector('.gdp'); const read = {};
+  r.querySelectorAll('.gdp-value').forEach((n) => { read[n.dataset.id] = n.textContent; });
+  return {frame: +r.dataset.frame, step: +r.dataset.step, playing: r.dataset.playing === '1',
+          read, stepText: r.querySelector('.gdp-step').textContent}; }"""
 
 
 class Problems:
@@ -76,105 +58,45 @@ def watch(page: Page) -> Problems:
     problems = Problems()
     page.on("console", problems.console)
     page.on("pageerror", problems.page_error)
+    page.on("requestfailed", lambda r: problems.errors.append(f"request failed: {r.url}"))
     return problems
 
 
-def open_page(page: Page, path: str = "/") -> None:
-    """Go to `path` and wait until both figures are drawn."""
+def open_lesson(page: Page, path: str = "/") -> None:
+    """Go to `path` and wait until the player has drawn both figures."""
     page.goto(path)
-    page.locator(CHART).first.wait_for(timeout=FIRST_CHART_MS)
-    page.wait_for_function(BOTH_DRAWN, timeout=FIRST_CHART_MS)
+    page.wait_for_selector(READY, timeout=FIRST_VIEW_MS)
+
+
+def state(page: Page) -> dict:
+    return page.evaluate(STATE)
 
 
 def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name))  # the viewport is 2000 px tall: all of it
+    page.screenshot(path=str(ARTIFACTS / name))
 
 
-def metric(page: Page, label: str):
-    """The value element of the st.metric whose label is exactly `label`."""
-    box = page.get_by_test_id("stMetric").filter(
-        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
-    )
-    return box.get_by_test_id("stMetricValue")
-
-
-def test_default_page_draws_both_figures_cleanly(page: Page) -> None:
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_the_whole_lesson_is_on_the_first_screen(page: Page, screen: str) -> None:
+    width, height = SCREENS[screen]
+    page.set_viewport_size({"width": width, "height": height})
     problems = watch(page)
-    open_page(page)
-    descent, surface = page.locator(DESCENT), page.locator(SURFACE)
-    assert descent.evaluate("gd => gd.layout.meta") == "gdviz-descent"
-    assert surface.evaluate("gd => gd.layout.meta") == "gdviz-surface"
-    assert descent.evaluate("gd => gd._transitionData._frames.length") > 1
-    # The three 2-D views have their traces on screen: points, the loss curve, the contour.
-    assert descent.locator(".scatterlayer .trace").count() >= 8
-    assert descent.evaluate(CONTOUR_DRAWN) > 0
-    assert surface.evaluate(SURFACE_MARKER)[0] == "current step"
-    expect(page.locator(".updatemenu-button", has_text="Play")).to_be_visible()
-    expect(metric(page, "Step")).to_contain_text("0 /")
-    page.wait_for_timeout(1000)  # late errors from the figures' first draw
-    shot(page, "default.png")
+    open_lesson(page)
+    page.wait_for_timeout(800)  # late errors from the figures' first draw
+    shot(page, f"lesson-{width}x{height}.png")
+    for selector in (".gdp-figure >> nth=0", ".gdp-figure >> nth=1", ".gdp-bar", ".gdp-readouts"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None, selector
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height, (selector, box)
+        assert box["x"] + box["width"] <= width, (selector, box)
+    assert page.locator(".gdp-figure >> nth=1").locator("canvas").count() >= 1  # 3-D drawn
+    # The three 2-D views: points and lines, the loss curve, the contour's level lines.
+    assert page.locator(".gdp-figure >> nth=0").locator(".scatterlayer .trace").count() >= 8
+    expect(page.get_by_role("button", name="Play", exact=True)).to_be_visible()
+    captions = page.locator("figcaption").all_text_contents()
+    assert captions[0].startswith("Step 0: the fitted line over the points")
     assert problems.errors == []
-
-
-def test_play_moves_the_2d_views_and_the_3d_marker(page: Page) -> None:
-    problems = watch(page)
-    open_page(page)
-    descent, surface = page.locator(DESCENT), page.locator(SURFACE)
-    line_before = page.evaluate(DRAWN_TRACE, ["fitted line", 0])
-    marker_before = page.evaluate(DRAWN_TRACE, ["current step", 0])  # the loss panel's marker
-    surface_before = surface.evaluate(SURFACE_MARKER)
-    contour_before = descent.evaluate(CONTOUR_DRAWN)
-    assert line_before["d"] and marker_before["points"] and contour_before > 0
-    descent.evaluate(
-        """gd => {
-          window.__gdvizFrames = [];
-          gd.on("plotly_animatingframe", (ev) =>
-            window.__gdvizFrames.push([ev.name, performance.now()]));
-        }"""
-    )
-
-    descent.locator(".updatemenu-button", has_text="Play").click()
-    page.wait_for_function("() => window.__gdvizFrames.length >= 30", timeout=UPDATE_MS)
-    shot(page, "playing.png")
-    names = page.evaluate("() => window.__gdvizFrames.map((f) => f[0])")
-    assert len(set(names)) >= 30, names  # distinct frames, in order of the run
-    assert [int(n) for n in names] == sorted(int(n) for n in names)
-
-    line_after = page.evaluate(DRAWN_TRACE, ["fitted line", 0])
-    marker_after = page.evaluate(DRAWN_TRACE, ["current step", 0])
-    assert line_after["d"] != line_before["d"], "the fitted line did not move on screen"
-    assert marker_after["points"] != marker_before["points"], "the loss marker did not move"
-    # plotly.js drops a contour trace's layer on every redraw=False frame (plotly.js#4491,
-    # plotly.py#2151), which is why the level lines are scatter traces: keep it that way.
-    assert descent.evaluate(CONTOUR_DRAWN) == contour_before, "the contour vanished on Play"
-
-    # The sync script throttles 3-D redraws (software WebGL: one every ~2 s or more).
-    page.wait_for_function(
-        """before => {
-          const gd = document.querySelector('.st-key-surface .js-plotly-plot');
-          const t = gd.data[gd.data.length - 1];
-          return JSON.stringify([t.x, t.y, t.z]) !== JSON.stringify(before);
-        }""",
-        arg=surface_before[1:],
-        timeout=UPDATE_MS,
-    )
-    surface_after = surface.evaluate(SURFACE_MARKER)
-    assert surface_after[0] == "current step"
-    assert surface_after[1:] != surface_before[1:]
-
-    assert problems.errors == []  # nothing went wrong while playing
-
-    descent.locator(".updatemenu-button", has_text="Pause").click()
-    page.wait_for_timeout(500)
-    played = page.evaluate("() => window.__gdvizFrames.length")
-    page.wait_for_timeout(1500)
-    assert page.evaluate("() => window.__gdvizFrames.length") == played, "Pause did not stop"
-    shot(page, "paused.png")
-    # Pause interrupts Play's Plotly.animate, whose promise Plotly rejects with no reason, and
-    # Plotly's own button handler does not catch it: Chromium reports "Uncaught (in promise)
-    # undefined". That one rejection, after Pause only, is Plotly's, not the page's.
-    assert [e for e in problems.errors if e != PLOTLY_PAUSE_REJECTION] == []
 
 
 SHARED = (
@@ -183,10 +105,61 @@ SHARED = (
 )
 
 
+def test_play_starts_from_the_shared_step_and_moves_everything_together(page: Page) -> None:
+    problems = watch(page)
+    open_lesson(page, SHARED)
+    before = state(page)
+    assert before["step"] == 60 and before["stepText"].startswith("step 60")
+    start = page.evaluate(CHARTS)
+    assert format(start["m2"], ".10g") == before["read"]["p0"] == format(start["m3"], ".10g")
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_timeout(2000)
+    playing = state(page)
+    moved = page.evaluate(CHARTS)
+    assert playing["step"] > 60  # from the shown step on, not from 0
+    assert moved["m3"] != start["m3"]  # the 3-D marker followed within 2 s
+    assert playing["read"]["p0"] != before["read"]["p0"]  # the numbers move with Play
+    shot(page, "playing.png")
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.wait_for_function(
+        "() => { const r = document.querySelector('.gdp');"
+        " return r.dataset.frame === r.dataset.frame3d; }",
+        timeout=10_000,
+    )
+    paused = state(page)
+    charts = page.evaluate(CHARTS)
+    assert not paused["playing"]
+    assert charts["lossStep"] == paused["step"]  # the loss marker sits on the shown step
+    assert paused["read"]["p0"] == format(charts["m2"], ".10g") == format(charts["m3"], ".10g")
+    assert paused["read"]["p1"] == format(charts["b2"], ".10g") == format(charts["b3"], ".10g")
+    # Pausing hands the step to the server, which writes it into the link.
+    page.wait_for_url(f"**step={paused['step']}**", timeout=UPDATE_MS)
+    assert state(page)["step"] == paused["step"]  # the rerun did not move the player
+    assert problems.errors == []
+
+
+def test_space_arrows_home_and_end(page: Page) -> None:
+    problems = watch(page)
+    open_lesson(page, "/?dataset=by-hand&steps=50")
+    page.locator("h1").first.click()  # focus on the page, not in the player
+    page.keyboard.press("End")
+    assert state(page)["step"] == 50
+    page.keyboard.press("Home")
+    assert state(page)["step"] == 0
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowLeft")
+    assert state(page)["step"] == 2
+    page.keyboard.press("Space")
+    assert state(page)["playing"]
+    page.keyboard.press("Space")
+    assert not state(page)["playing"]
+    assert problems.errors == []
+
+
 def test_share_link_restores_the_state_and_the_url_follows_edits(page: Page) -> None:
     problems = watch(page)
-    open_page(page, SHARED)
-    expect(metric(page, "Step")).to_have_text("60 / 120")
+    open_lesson(page, SHARED)
     expect(page.get_by_role("combobox", name="Optimizer")).to_have_value("Momentum")
     expect(page.get_by_role("combobox", name="Data set")).to_have_value("Generate points")
     page.wait_for_url("**steps=120**")
@@ -204,7 +177,10 @@ def test_share_link_restores_the_state_and_the_url_follows_edits(page: Page) -> 
     steps.fill("80")
     steps.press("Enter")
     page.wait_for_url("**steps=80**", timeout=UPDATE_MS)
-    expect(metric(page, "Step")).to_have_text("0 / 80")  # a new run starts at its first step
+    page.wait_for_function(
+        "() => document.querySelector('.gdp-step').textContent.startsWith('step 0 / 80')",
+        timeout=UPDATE_MS,
+    )  # a new run starts at its first step
     assert problems.errors == []
 
 
@@ -214,15 +190,15 @@ BAD_CSV = b"x,y\n1,abc\n"
 
 def test_upload_a_csv_then_a_bad_one(page: Page) -> None:
     problems = watch(page)
-    open_page(page)
+    open_lesson(page)
     page.get_by_role("combobox", name="Data set").click()
     page.get_by_role("option", name="Upload a CSV file").click()
     dropzone = page.get_by_test_id("stFileUploaderDropzoneInput")
     dropzone.set_input_files(files=[{"name": "p.csv", "mimeType": "text/csv", "buffer": GOOD_CSV}])
     label = page.get_by_text("The data: 5 points (hours, score)")
     expect(label).to_be_visible(timeout=UPDATE_MS)
-    page.wait_for_function(BOTH_DRAWN, timeout=UPDATE_MS)
-    expect(page.locator(DESCENT).locator(".xtitle").first).to_have_text("hours")
+    page.wait_for_selector(READY, timeout=UPDATE_MS)
+    expect(page.locator(".gdp-figure").first.locator(".xtitle").first).to_have_text("hours")
     shot(page, "upload.png")
 
     dropzone.set_input_files(files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": BAD_CSV}])
@@ -230,16 +206,19 @@ def test_upload_a_csv_then_a_bad_one(page: Page) -> None:
     expect(error).to_be_visible(timeout=UPDATE_MS)
     expect(error).to_contain_text("bad.csv")
     expect(label).to_be_visible()  # still the previous 5 points
-    page.wait_for_function(BOTH_DRAWN, timeout=UPDATE_MS)
+    page.wait_for_selector(READY, timeout=UPDATE_MS)
     shot(page, "upload_error.png")
     assert problems.errors == []
 
 
 def test_a_diverging_run_says_so_and_still_draws(page: Page) -> None:
     problems = watch(page)
-    open_page(page, "/?lr=0.5")
+    open_lesson(page, "/?lr=0.5")
     banner = page.get_by_test_id("stAlertContentError").filter(has_text="Diverged at step")
     expect(banner).to_be_visible()
-    assert page.locator(CHART).count() == 2
+    assert page.locator(".gdp-figure").count() == 2
+    progress = page.locator(".gdp-value[data-id=progress]")
+    page.keyboard.press("End")
+    expect(progress).to_contain_text("moved away from the optimum")
     shot(page, "diverged.png")
     assert problems.errors == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 import pytest
-from helpers import ROOT, assert_clean, charts, open_page
+from helpers import ROOT, assert_clean, chart_count, charts, open_page
 from streamlit.testing.v1 import AppTest
 
 from gdviz.compare.run import TABLE_COLUMNS
@@ -40,7 +40,7 @@ def lr_inputs(at: AppTest) -> dict[str, float]:
 def test_page_renders(path):
     at = open_page(path)
     assert_clean(at)
-    assert len(at.get("plotly_chart")) >= 1
+    assert chart_count(at) >= 1
 
 
 @pytest.mark.parametrize("path", PAGES, ids=[p.stem for p in PAGES])
@@ -50,7 +50,7 @@ def test_every_page_is_reached_through_the_apps_navigation(path):
     assert_clean(at)
     at.switch_page(str(path.relative_to(ROOT))).run()
     assert_clean(at)
-    assert at.title and len(at.get("plotly_chart")) >= 1
+    assert at.title and chart_count(at) >= 1
 
 
 # --- the compare page ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Figure specs of a line-fit run: validity, what the frames carry, exact numbers, payload."""
+"""Figure specs of a line-fit run and its player data: validity, what moves per frame, exact
+numbers, payload."""
 
 from __future__ import annotations
 
@@ -19,22 +20,21 @@ from plotly.offline import get_plotlyjs
 
 from gdviz.data import Points, generate_points
 from gdviz.linefit.run import LineFitRun, run_line_fit
-from gdviz.linefit.settings import LineFitSettings
+from gdviz.linefit.settings import LineFitSettings, LineFitView
 from gdviz.views.linefit import (
     DESCENT_META,
     MAX_SCATTER,
     SURFACE_META,
-    SYNC_SCRIPT,
     PlainFigure,
     contour_lines,
     descent_spec,
     drawn_steps,
     pack_arrays,
-    standalone_html,
-    step_label,
     surface_spec,
     typed,
 )
+from gdviz.views.linefit_player import lesson_player, outcome_words
+from gdviz.views.offline import offline_html
 from gdviz.views.player import SPEEDS, animate_options, player_buttons, step_slider
 from gdviz.views.text import escape_html
 
@@ -65,8 +65,16 @@ def find(spec: dict, name: str, axis: str | None = None) -> int:
     return hits[0]
 
 
-def frame_trace(frame: dict, index: int) -> dict:
-    return frame["data"][frame["traces"].index(index)]
+def player(r: LineFitRun, step: int = 0, residuals: bool = False) -> dict:
+    return lesson_player(r, LineFitView(step=step, residuals=residuals))
+
+
+def moved(data: dict) -> dict[tuple[int, int], dict[str, np.ndarray]]:
+    """What the player moves, by (figure, trace): each attribute as a (frames × n) array."""
+    return {
+        (m["figure"], m["trace"]): {k: arr(v) for k, v in m["attrs"].items()}
+        for m in data["moving"]
+    }
 
 
 def all_strings(obj):
@@ -157,11 +165,11 @@ def test_specs_validate_as_plotly_figures(name, request):
     descent = descent_spec(r, 7, residuals=True)
     surface = surface_spec(r, 7)
     fig = go.Figure(descent)
-    assert len(fig.frames) == r.timeline.steps.size
-    assert fig.layout.meta == DESCENT_META
+    assert not fig.frames and fig.layout.meta == DESCENT_META  # the player moves it
     fig3 = go.Figure(surface)
-    assert len(fig3.frames) == r.timeline.steps.size
-    assert fig3.layout.meta == SURFACE_META
+    assert not fig3.frames and fig3.layout.meta == SURFACE_META
+    for figure in player(r, 7, residuals=True)["figures"]:
+        go.Figure(figure)
 
 
 def test_trace_names(specs):
@@ -171,73 +179,110 @@ def test_trace_names(specs):
 
 
 # --------------------------------------------------------------------------------------------
-# frames: only what moves
+# what the player moves: only what moves, and the run's own numbers
 # --------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("residuals", [False, True])
-def test_descent_frames_carry_only_the_moving_traces(run, residuals):
-    spec = descent_spec(run, 0, residuals=residuals)
-    moving = [
-        find(spec, "fitted line"),
-        find(spec, "current step", "x2"),
-        find(spec, "−gradient (direction)"),
-        find(spec, "current step", "x3"),
-    ]
+def test_the_player_moves_only_the_moving_traces(run, residuals):
+    data = player(run, residuals=residuals)
+    descent, surface = data["figures"]
+    moving = {
+        find(descent, "fitted line"),
+        find(descent, "current step", "x2"),
+        find(descent, "−gradient (direction)"),
+        find(descent, "current step", "x3"),
+    }
     if residuals:
-        moving.append(find(spec, "residuals"))
+        moving.add(find(descent, "residuals"))
     else:
-        assert all(t["name"] != "residuals" for t in spec["data"])
-    n = POINTS.n
-    for frame in spec["frames"]:
-        assert sorted(frame["traces"]) == sorted(moving)
-        assert len(frame["data"]) == len(frame["traces"])
-        for index, trace in zip(frame["traces"], frame["data"], strict=True):
-            assert trace.get("type", "scatter") == spec["data"][index]["type"]
-            assert set(trace) <= {"type", "x", "y"}  # coordinates only, no styling
-            size = max(len(arr(trace[k])) for k in ("x", "y") if k in trace)
-            if index == moving[-1] and residuals:
-                assert size == 3 * n  # a segment and a gap per point
+        assert all(t["name"] != "residuals" for t in descent["data"])
+    moves = moved(data)
+    assert {trace for figure, trace in moves if figure == 0} == moving
+    assert {trace for figure, trace in moves if figure == 1} == {find(surface, "current step")}
+    frames = run.timeline.steps.size
+    for (figure, trace), attrs in moves.items():
+        assert set(attrs) <= {"x", "y", "z", "customdata"}  # coordinates only, no styling
+        for values in attrs.values():
+            assert values.shape[0] == frames
+            if residuals and (figure, trace) == (0, find(descent, "residuals")):
+                assert values.shape[1] == 3 * POINTS.n  # a segment and a gap per point
             else:
-                assert size <= 2  # never the points, the loss curve or a contour
-        assert "x" not in frame_trace(frame, moving[0])  # the line's ends never move
+                assert values.shape[1] <= 2  # never the points, the loss curve or a contour
+    assert "x" not in moves[(0, find(descent, "fitted line"))]  # the line's ends never move
 
 
-def test_surface_frames_carry_only_the_marker(run):
-    spec = surface_spec(run, 0)
-    marker = find(spec, "current step")
-    for frame in spec["frames"]:
-        assert frame["traces"] == [marker]
-        (trace,) = frame["data"]
-        assert trace["type"] == "scatter3d"
-        assert all(len(trace[k]) == 1 for k in ("x", "y", "z"))
+def test_the_players_frames_are_the_frame_steps(any_run):
+    assert player(any_run)["steps"] == any_run.timeline.steps.tolist()
 
 
-def test_frame_names_are_the_frame_steps(any_run):
-    names = [str(k) for k in any_run.timeline.steps]
-    descent = descent_spec(any_run, 0)
-    surface = surface_spec(any_run, 0)
-    assert [f["name"] for f in descent["frames"]] == names
-    assert [f["name"] for f in surface["frames"]] == names
-
-
-def test_frame_contents_are_the_runs_numbers(any_run):
-    spec = descent_spec(any_run, 0)
-    line = find(spec, "fitted line")
-    loss = find(spec, "current step", "x2")
-    current = find(spec, "current step", "x3")
-    x_ends = np.array([POINTS.x.min(), POINTS.x.max()])
-    np.testing.assert_array_equal(arr(spec["data"][line]["x"]), x_ends)
+def test_what_moves_is_the_runs_numbers(any_run):
+    data = player(any_run)
+    descent = data["figures"][0]
+    moves = moved(data)
+    steps = any_run.timeline.steps
     t = any_run.trajectory
-    for frame in spec["frames"]:
-        k = int(frame["name"])
-        m, b = any_run.lines[k]
-        np.testing.assert_allclose(arr(frame_trace(frame, line)["y"]), m * x_ends + b, rtol=1e-12)
-        marker = frame_trace(frame, loss)
-        assert marker["x"] == [k]
-        assert marker["y"] == [pytest.approx(t.loss[k], rel=1e-15)]
-        point = frame_trace(frame, current)
-        assert (point["x"][0], point["y"][0]) == (t.params[k, 0], t.params[k, 1])
+    x_ends = np.array([POINTS.x.min(), POINTS.x.max()])
+    np.testing.assert_array_equal(arr(descent["data"][find(descent, "fitted line")]["x"]), x_ends)
+    m, b = any_run.lines[steps, :1], any_run.lines[steps, 1:]
+    line = moves[(0, find(descent, "fitted line"))]["y"]
+    np.testing.assert_allclose(line, m * x_ends + b, rtol=1e-12)
+    loss = moves[(0, find(descent, "current step", "x2"))]
+    np.testing.assert_array_equal(loss["x"][:, 0], steps)
+    np.testing.assert_array_equal(loss["y"][:, 0], t.loss[steps])
+    current = moves[(0, find(descent, "current step", "x3"))]
+    np.testing.assert_array_equal(current["x"][:, 0], t.params[steps, 0])
+    np.testing.assert_array_equal(current["y"][:, 0], t.params[steps, 1])
+
+
+def test_the_read_outs_are_the_runs_numbers_in_the_descents_units(any_run):
+    data = player(any_run)
+    readouts = {r["id"]: r for r in data["readouts"]}
+    steps = any_run.timeline.steps
+    t = any_run.trajectory
+    p0, p1 = ("m_z", "b_z") if any_run.scaling else ("m", "b")
+    assert (readouts["p0"]["label"], readouts["p1"]["label"]) == (p0, p1)
+    assert readouts["g0"]["label"] == f"∂L/∂{p0}"  # one unit system on screen
+    for key, values, rel in (
+        ("loss", t.loss, 1e-9),  # 10 significant digits: exact numbers on screen
+        ("p0", t.params[:, 0], 1e-9),
+        ("p1", t.params[:, 1], 1e-9),
+        ("g0", t.grad[:, 0], 1e-5),
+        ("g1", t.grad[:, 1], 1e-5),
+        ("gnorm", t.grad_norm, 1e-3),
+    ):
+        shown = [float(v) for v in readouts[key]["values"]]
+        assert len(shown) == steps.size
+        np.testing.assert_allclose(shown, values[steps], rtol=rel, atol=1e-300)
+    assert all(v for v in readouts["update"]["values"])
+
+
+def test_the_update_read_out_is_the_gd_rule_with_its_numbers(run):
+    data = player(run)
+    update = next(r for r in data["readouts"] if r["id"] == "update")["values"]
+    t, lr = run.trajectory, run.settings.lr
+    k = int(run.timeline.steps[3])
+    m_text, b_text = update[3].split(";")
+    assert m_text.startswith(f"m ← {t.params[k, 0]:.6g} − {lr:g} × ({t.grad[k, 0]:.6g}) = ")
+    assert float(m_text.rsplit("=", 1)[1]) == pytest.approx(t.params[k + 1, 0], rel=1e-7)
+    assert float(b_text.rsplit("=", 1)[1]) == pytest.approx(t.params[k + 1, 1], rel=1e-7)
+    assert update[-1].startswith("the run stopped here")
+
+
+def test_progress_is_words_and_a_divergence_moves_away(run, diverged_run):
+    ahead = next(r for r in player(run)["readouts"] if r["id"] == "progress")["values"]
+    assert ahead[0] == "0.0% of the way to the optimum"
+    assert ahead[-1].endswith("of the way to the optimum") and not ahead[-1].startswith("100")
+    away = next(r for r in player(diverged_run)["readouts"] if r["id"] == "progress")
+    assert away["values"][-1].startswith("moved away from the optimum")
+    assert not any("-" in v.split("%")[0] for v in away["values"])  # never "−41066.7%"
+
+
+def test_a_budget_run_reads_as_progress_not_failure(run):
+    words = outcome_words(run)
+    assert run.trajectory.status == "max_steps"
+    assert words.startswith("Ran all 1,000 steps: ") and "of the way to the optimum" in words
+    assert "not reached" not in words
 
 
 def _lift(spec: dict, top: float) -> float:
@@ -247,25 +292,24 @@ def _lift(spec: dict, top: float) -> float:
 
 
 def test_surface_marker_follows_the_loss_clipped_to_the_surface(any_run):
-    spec = surface_spec(any_run, 0)
-    marker = find(spec, "current step")
+    data = player(any_run)
+    spec = data["figures"][1]
+    marker = moved(data)[(1, find(spec, "current step"))]
     z = any_run.grid.z
     bottom, top = np.nanmin(z), np.nanmax(z)
     lift = _lift(spec, top)
     # A small lift keeps the markers from being half-buried in the surface.
     assert 0 <= lift <= 0.05 * (top - bottom)
     t = any_run.trajectory
-    for frame in spec["frames"]:
-        k = int(frame["name"])
-        trace = frame_trace(frame, marker)
-        (x_lo, x_hi), (y_lo, y_hi) = any_run.grid.window
+    (x_lo, x_hi), (y_lo, y_hi) = any_run.grid.window
+    for i, k in enumerate(any_run.timeline.steps):
         m, b = t.params[k]
         if x_lo <= m <= x_hi and y_lo <= b <= y_hi:
-            assert trace["x"] == [m] and trace["y"] == [b]
-        else:  # WebGL would draw it outside the box: hidden instead (null)
-            assert trace["x"] == [None] and trace["y"] == [None]
-        assert trace["customdata"] == [t.loss[k]]  # hover shows the exact loss
-        assert trace["z"][0] == pytest.approx(min(t.loss[k], top) + lift, rel=1e-12, abs=1e-12)
+            assert (marker["x"][i, 0], marker["y"][i, 0]) == (m, b)
+        else:  # WebGL would draw it outside the box: hidden instead (NaN)
+            assert np.isnan(marker["x"][i, 0]) and np.isnan(marker["y"][i, 0])
+        assert marker["customdata"][i, 0] == t.loss[k]  # hover shows the exact loss
+        assert marker["z"][i, 0] == pytest.approx(min(t.loss[k], top) + lift, rel=1e-12, abs=1e-12)
     path = spec["data"][find(spec, "descent path")]
     drawn = drawn_steps(any_run)
     np.testing.assert_array_equal(arr(path["customdata"]), t.loss[drawn])
@@ -285,30 +329,33 @@ def test_a_diverged_surface_clips_the_climb(diverged_run):
     t = diverged_run.trajectory
     top = np.nanmax(diverged_run.grid.z)
     assert t.loss[-1] > top  # the far end is above the framed surface
-    spec = surface_spec(diverged_run, t.steps)
+    data = player(diverged_run, t.steps)
+    spec = data["figures"][1]
     lift = _lift(spec, top)
-    last = spec["frames"][-1]["data"][0]
-    assert last["z"] == [pytest.approx(top + lift)] and last["customdata"] == [t.loss[-1]]
+    marker = moved(data)[(1, find(spec, "current step"))]
+    assert marker["z"][-1, 0] == pytest.approx(top + lift)
+    assert marker["customdata"][-1, 0] == t.loss[-1]
     # The initial marker (the last step here) is clipped in the same way.
     assert spec["data"][find(spec, "current step")]["z"] == [pytest.approx(top + lift)]
 
 
 def test_residuals_follow_the_line(run):
-    spec = descent_spec(run, 0, residuals=True)
-    res = find(spec, "residuals")
-    for frame in spec["frames"][::37]:
-        k = int(frame["name"])
+    data = player(run, residuals=True)
+    descent = data["figures"][0]
+    res = find(descent, "residuals")
+    moves = moved(data)[(0, res)]
+    assert "x" not in moves  # the segments' x never moves: sent once, in data
+    x = arr(descent["data"][res]["x"]).reshape(-1, 3)
+    np.testing.assert_array_equal(x[:, 0], POINTS.x)
+    np.testing.assert_array_equal(x[:, 1], POINTS.x)
+    assert np.isnan(x[:, 2]).all()
+    for i, k in list(enumerate(run.timeline.steps))[::37]:
         m, b = run.lines[k]
-        trace = frame_trace(frame, res)
-        assert "x" not in trace  # the segments' x never moves: sent once, in data
-        x = arr(spec["data"][res]["x"]).reshape(-1, 3)
-        y = arr(trace["y"]).reshape(-1, 3)
-        np.testing.assert_array_equal(x[:, 0], POINTS.x)
-        np.testing.assert_array_equal(x[:, 1], POINTS.x)
-        # float32 in frames: screen precision for a drawn segment
+        y = moves["y"][i].reshape(-1, 3)
+        # float32: screen precision for a drawn segment
         np.testing.assert_allclose(y[:, 0], POINTS.y, rtol=1e-6)
         np.testing.assert_allclose(y[:, 1], m * POINTS.x + b, rtol=1e-6, atol=1e-6)
-        assert np.isnan(x[:, 2]).all() and np.isnan(y[:, 2]).all()
+        assert np.isnan(y[:, 2]).all()
 
 
 def test_residuals_only_up_to_200_points():
@@ -321,7 +368,7 @@ def test_residuals_only_up_to_200_points():
 
 
 # --------------------------------------------------------------------------------------------
-# the step on screen, the slider, the arrow
+# the step on screen and the arrow
 # --------------------------------------------------------------------------------------------
 
 
@@ -330,11 +377,9 @@ def test_initial_data_show_the_snapped_step(long_run, step):
     k = long_run.timeline.snap(step)
     if step == 777:
         assert k != step  # not a frame step: this case exercises snapping
-    descent = descent_spec(long_run, step)
-    surface = surface_spec(long_run, step)
-    (slider,) = descent["layout"]["sliders"]
-    assert long_run.timeline.steps[slider["active"]] == k
-    assert slider["steps"][slider["active"]]["args"][0] == [str(k)]
+    data = player(long_run, step)
+    descent, surface = data["figures"]
+    assert data["steps"][data["start_frame"]] == k
     t = long_run.trajectory
     m, b = long_run.lines[k]
     x_ends = np.array([POINTS.x.min(), POINTS.x.max()])
@@ -347,54 +392,29 @@ def test_initial_data_show_the_snapped_step(long_run, step):
     assert (current["x"], current["y"]) == ([t.params[k, 0]], [t.params[k, 1]])
     marker = surface["data"][find(surface, "current step")]
     assert (marker["x"], marker["y"]) == ([t.params[k, 0]], [t.params[k, 1]])
-    # The initial picture is exactly the frame of that step: Play starts without a jump.
-    (frame,) = [f for f in descent["frames"] if f["name"] == str(k)]
-    for index, trace in zip(frame["traces"], frame["data"], strict=True):
-        for key in ("x", "y"):
-            if key in trace:
-                np.testing.assert_array_equal(arr(trace[key]), arr(descent["data"][index][key]))
-
-
-_LABEL = re.compile(r"^([\d,]+)\s+m = (\S+)\s+b = (\S+)\s+loss = (\S+)$")
-
-
-def test_slider_labels_carry_the_steps_numbers(any_run):
-    (slider,) = descent_spec(any_run, 0)["layout"]["sliders"]
-    assert len(slider["steps"]) == any_run.timeline.steps.size
-    for k, s in zip(any_run.timeline.steps, slider["steps"], strict=True):
-        match = _LABEL.match(s["label"])
-        assert match, s["label"]
-        step, m, b, loss = match.groups()
-        assert int(step.replace(",", "")) == k
-        assert float(m) == pytest.approx(any_run.lines[k, 0], rel=1e-5)
-        assert float(b) == pytest.approx(any_run.lines[k, 1], rel=1e-5)
-        assert float(loss) == pytest.approx(any_run.trajectory.loss[k], rel=1e-5)
-        assert s["label"] == step_label(any_run, int(k))
-
-
-def test_slider_labels_are_in_units_of_x(scaled_run):
-    label = step_label(scaled_run, scaled_run.trajectory.steps)
-    m, b = (float(v) for v in _LABEL.match(label).groups()[1:3])
-    assert (m, b) == pytest.approx(np.polyfit(POINTS.x, POINTS.y, 1), rel=1e-4)
+    # The initial picture is exactly that frame's: Play starts without a jump.
+    for (figure, trace), attrs in moved(data).items():
+        if figure == 0:
+            for key, values in attrs.items():
+                drawn = arr(data["figures"][0]["data"][trace][key])
+                np.testing.assert_allclose(values[data["start_frame"]], drawn, rtol=1e-6)
 
 
 def test_arrow_points_down_the_gradient(any_run):
-    spec = descent_spec(any_run, 0)
-    arrow = find(spec, "−gradient (direction)")
+    data = player(any_run)
+    arrow = moved(data)[(0, find(data["figures"][0], "−gradient (direction)"))]
     t = any_run.trajectory
     (a0, b0), (a1, b1) = any_run.grid.window
     span = np.array([b0 - a0, b1 - a1])
     checked = 0
-    for frame in spec["frames"]:
-        k = int(frame["name"])
-        trace = frame_trace(frame, arrow)
-        x, y = trace["x"], trace["y"]
+    for i, k in enumerate(any_run.timeline.steps):
+        x, y = arrow["x"][i], arrow["y"][i]
         assert (x[0], y[0]) == (t.params[k, 0], t.params[k, 1])  # starts at the current point
         g = t.grad[k]
-        if len(x) == 1:  # no direction to show
-            assert np.hypot(*g) == 0
-            continue
         d = np.array([x[1] - x[0], y[1] - y[0]])
+        if np.hypot(*g) == 0:  # no direction to show: a zero-length arrow
+            assert not d.any()
+            continue
         assert d @ g < 0
         # Along −∇L exactly: no sideways component.
         cross = d[0] * g[1] - d[1] * g[0]
@@ -454,10 +474,10 @@ def test_contours_are_static(run):
     contours = [i for i, t in enumerate(spec["data"]) if t["name"] == "loss contours"]
     assert len(contours) == len(contour_lines(run.grid))
     assert all(spec["data"][i]["xaxis"] == "x3" for i in contours)
-    for frame in spec["frames"]:
-        assert not set(frame["traces"]) & set(contours)
+    moving = {trace for figure, trace in moved(player(run, residuals=True)) if figure == 0}
+    assert not moving & set(contours)
     static = {find(spec, n) for n in ("points", "loss", "descent path", "least-squares line")}
-    assert not any(set(f["traces"]) & static for f in spec["frames"])
+    assert not moving & static
 
 
 def test_contour_lines_of_a_flat_grid_are_none(run):
@@ -567,21 +587,18 @@ def test_plain_figure_hands_over_its_spec(specs):
 
 
 # --------------------------------------------------------------------------------------------
-# standalone HTML
+# the offline download: the same player in one file
 # --------------------------------------------------------------------------------------------
 
 
-def test_standalone_html(run):
+def test_offline_html_is_the_same_player(run):
     title = 'Fit <i>of</i> "hours" & score'
-    page = standalone_html(descent_spec(run, 3), surface_spec(run, 3), title)
-    assert get_plotlyjs() in page  # inline: plays offline
+    data = player(run, 3)
+    page = offline_html(data, title)
+    assert get_plotlyjs()[:2000] in page  # plotly.js inline: plays offline
     assert not re.search(r"<script[^>]*\bsrc\s*=", page)
-    assert page.count('class="plotly-graph-div"') == 2
+    assert html.escape(title) in page and title not in page
     assert DESCENT_META in page and SURFACE_META in page
-    assert page.count(SYNC_SCRIPT) == 1
-    assert page.index(SYNC_SCRIPT) > page.rindex('class="plotly-graph-div"')
-    assert f"<title>{html.escape(title)}</title>" in page
-    assert title not in page
 
 
 # --------------------------------------------------------------------------------------------
@@ -591,14 +608,11 @@ def test_standalone_html(run):
 
 def test_payload_of_a_10_000_step_run_is_under_2_mb(long_run):
     assert long_run.timeline.steps.size == 200
-    size = len(payload(descent_spec(long_run, 0))) + len(payload(surface_spec(long_run, 0)))
-    assert size < 2_000_000
+    assert len(json.dumps(player(long_run))) < 2_000_000
 
 
 def test_payload_with_residuals_is_under_2_mb(long_run):
-    size = len(payload(descent_spec(long_run, 0, residuals=True)))
-    size += len(payload(surface_spec(long_run, 0)))
-    assert size < 2_000_000
+    assert len(json.dumps(player(long_run, residuals=True))) < 2_000_000
 
 
 def test_diverged_specs_are_finite_and_framed(diverged_run):
@@ -669,13 +683,3 @@ def test_step_slider():
     assert slider["currentvalue"]["visible"] is True
     with pytest.raises(ValueError):
         step_slider([0, 1], ["only one"], 0, x=0, length=1, y=0)
-
-
-def test_descent_slider_has_one_step_per_frame(any_run):
-    spec = descent_spec(any_run, 0)
-    (slider,) = spec["layout"]["sliders"]
-    names = [f["name"] for f in spec["frames"]]
-    assert [s["args"][0] for s in slider["steps"]] == [[n] for n in names]
-    assert slider["font"]["color"] == "rgba(0,0,0,0)"
-    labels = [b["label"] for m in spec["layout"]["updatemenus"] for b in m["buttons"]]
-    assert "▶ Play" in labels and "❚❚ Pause" in labels

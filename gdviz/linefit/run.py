@@ -19,6 +19,7 @@ from gdviz.analysis import (
     curvature,
     gd_verdict,
     least_squares,
+    round_down,
     stability_limit,
 )
 from gdviz.data import Points
@@ -168,6 +169,23 @@ def line_fit_stability(points: Points, settings: LineFitSettings) -> Stability |
     the page shows it beside the learning rate before (and without) a run. None for losses
     whose curvature is not constant (mae, huber)."""
     return _stability_of(prepare(points, settings), points, settings)
+
+
+def converging_lr(points: Points, settings: LineFitSettings) -> float | None:
+    """A learning rate the stability meter says converges on `points` for `settings`' loss
+    and optimizer: the fastest stable rate 2/(λmax+λmin) for gradient descent, half the
+    momentum limit for momentum and Nesterov, the optimizer's own default for the adaptive
+    rules; two significant digits, rounded down. None where the loss's curvature is not
+    constant (mae, huber)."""
+    stab = line_fit_stability(points, settings)
+    if stab is None:
+        return None
+    spec = optimizer_spec(settings.optimizer)
+    if spec.adaptive:
+        return spec.default_lr
+    if spec.stability == "gd":
+        return round_down(stab.lr_best)
+    return None if stab.limit is None else round_down(0.5 * stab.limit)
 
 
 def run_line_fit(points: Points, settings: LineFitSettings) -> LineFitRun:

@@ -16,18 +16,18 @@ the page wraps the dicts in `PlainFigure`, and the tests validate every spec wit
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import math
 
 import contourpy
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
 from plotly.colors import sample_colorscale
 
 from gdviz.linefit.run import LineFitRun
 from gdviz.surface import Grid
-from gdviz.views.player import player_buttons, step_slider
+from gdviz.views.playback import moving_trace
 from gdviz.views.text import escape_html
 
 # Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -43,6 +43,7 @@ BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, GREY = (
 MAX_SCATTER = 2000  # points drawn; the engine always uses all of them
 MAX_RESIDUALS = 200
 DESCENT_META = "gdviz-descent"
+DESCENT_HEIGHT = 300  # both figures: with the player's bar, the lesson fits a 720 px screen
 SURFACE_META = "gdviz-surface"
 _EXACT = ".10g"
 
@@ -126,13 +127,6 @@ def _residual_y(run, step, xs, ys) -> dict:
     return typed(y, "f4")
 
 
-def step_label(run: LineFitRun, step: int) -> str:
-    """The slider's read-out for a step: the exact numbers of that step."""
-    m, b = run.lines[step]
-    loss = run.trajectory.loss[step]
-    return f"{step:,}   m = {m:.6g}   b = {b:.6g}   loss = {loss:.6g}"
-
-
 def _padded(lo: float, hi: float, pad: float = 0.08) -> list[float]:
     span = hi - lo if hi > lo else max(abs(lo), 1.0)
     return [lo - pad * span, hi + pad * span]
@@ -157,7 +151,7 @@ class PlainFigure(go.Figure):
 
 
 def _domain(col: int) -> list[float]:
-    width, gap = 0.28, 0.08
+    width, gap = 0.28, 0.08  # the gaps hold the next panel's tick labels and axis title
     start = (col - 1) * (width + gap)
     return [start, start + width]
 
@@ -184,12 +178,12 @@ def _title(text: str, col: int) -> dict:
         "yanchor": "bottom",
         "yshift": 8,
         "showarrow": False,
-        "font": {"size": 15},
+        "font": {"size": 14},
     }
 
 
-def _marker(color: str, size: int = 11) -> dict:
-    return {"color": color, "size": size, "line": {"color": "white", "width": 1}}
+def _marker(color: str, size: int = 11, symbol: str = "circle") -> dict:
+    return {"color": color, "size": size, "symbol": symbol, "line": {"color": "white", "width": 1}}
 
 
 CONTOUR_LEVELS = 14
@@ -249,27 +243,34 @@ def contour_lines(grid: Grid, levels: int | np.ndarray = CONTOUR_LEVELS) -> list
     return traces
 
 
-def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict:
-    """The three 2-D views with one animation: line over points, loss curve, contour + path."""
-    t = run.trajectory
-    pts = run.points
+_PANEL_AXES = {1: ("x", "y"), 2: ("x2", "y2"), 3: ("x3", "y3")}
+
+
+class _Traces:
+    """The traces of one figure, by key, each placed on its panel's axes."""
+
+    def __init__(self) -> None:
+        self.data: list[dict] = []
+        self.index: dict[str, int] = {}
+
+    def add(self, key: str, col: int, trace: dict) -> None:
+        self.index[key] = len(self.data)
+        x_axis, y_axis = _PANEL_AXES[col]
+        self.data.append(pack_arrays({**trace, "xaxis": x_axis, "yaxis": y_axis}))
+
+
+def _x_ends(run: LineFitRun) -> np.ndarray:
+    return np.array((run.points.x.min(), run.points.x.max()))
+
+
+def _points_panel(traces: _Traces, run: LineFitRun, k0: int, residuals: bool) -> None:
+    """Panel 1: the points, their residuals to the line (optional), the least-squares line
+    and the line at step k0."""
     idx = shown_points(run)
-    xs, ys = pts.x[idx], pts.y[idx]
-    x_ends = np.array((pts.x.min(), pts.x.max()))
-    residuals = residuals and xs.size <= MAX_RESIDUALS
-    k0 = run.timeline.snap(step)
-    shown = drawn_steps(run)
-    p0_label, p1_label = (escape_html(v) for v in run.param_labels)
-    x_name, y_name = escape_html(pts.x_name), escape_html(pts.y_name)
-    on = {1: ("x", "y"), 2: ("x2", "y2"), 3: ("x3", "y3")}
-    data: list[dict] = []
-    index: dict[str, int] = {}
-
-    def add(key: str, col: int, trace: dict) -> None:
-        index[key] = len(data)
-        data.append(pack_arrays({**trace, "xaxis": on[col][0], "yaxis": on[col][1]}))
-
-    add(
+    xs, ys = run.points.x[idx], run.points.y[idx]
+    x_ends = _x_ends(run)
+    x_name, y_name = escape_html(run.points.x_name), escape_html(run.points.y_name)
+    traces.add(
         "points",
         1,
         {
@@ -285,22 +286,21 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
         },
     )
     if residuals:
-        rx, ry = _residual_x(xs), _residual_y(run, k0, xs, ys)
-        add(
+        traces.add(
             "residuals",
             1,
             {
                 "type": "scatter",
-                "x": rx,
-                "y": ry,
+                "x": _residual_x(xs),
+                "y": _residual_y(run, k0, xs, ys),
                 "mode": "lines",
                 "name": "residuals",
-                "line": {"color": GREY, "width": 1},
+                "line": {"color": GREY, "width": 1, "dash": "dot"},
                 "hoverinfo": "skip",
             },
         )
     m_opt, b_opt = run.optimum
-    add(
+    traces.add(
         "least squares",
         1,
         {
@@ -315,7 +315,7 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
             ),
         },
     )
-    add(
+    traces.add(
         "line",
         1,
         {
@@ -328,8 +328,13 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
             "hovertemplate": "the line at this step<extra></extra>",
         },
     )
-    loss_hover = f"step %{{x}}<br>loss = %{{y:{_EXACT}}}<extra></extra>"
-    add(
+
+
+def _loss_panel(traces: _Traces, run: LineFitRun, k0: int) -> None:
+    """Panel 2: the loss per step (drawn through exact points) and the shown step."""
+    t, shown = run.trajectory, drawn_steps(run)
+    hover = f"step %{{x}}<br>loss = %{{y:{_EXACT}}}<extra></extra>"
+    traces.add(
         "loss",
         2,
         {
@@ -339,10 +344,10 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
             "mode": "lines",
             "name": "loss",
             "line": {"color": BLUE, "width": 2},
-            "hovertemplate": loss_hover,
+            "hovertemplate": hover,
         },
     )
-    add(
+    traces.add(
         "loss marker",
         2,
         {
@@ -351,13 +356,20 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
             "y": [float(t.loss[k0])],
             "mode": "markers",
             "name": "current step",
-            "marker": _marker(VERMILLION),
-            "hovertemplate": loss_hover,
+            "showlegend": False,
+            "marker": _marker(VERMILLION, symbol="diamond"),
+            "hovertemplate": hover,
         },
     )
+
+
+def _contour_panel(traces: _Traces, run: LineFitRun, k0: int) -> None:
+    """Panel 3: level lines of the loss, the path, start, optimum, −gradient and the step."""
+    t, shown = run.trajectory, drawn_steps(run)
+    p0_label, p1_label = (escape_html(v) for v in run.param_labels)
     for i, level in enumerate(contour_lines(run.contour_grid)):
-        add(f"contour {i}", 3, level)
-    add(
+        traces.add(f"contour {i}", 3, level)
+    traces.add(
         "path",
         3,
         {
@@ -370,7 +382,7 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
             "hoverinfo": "skip",
         },
     )
-    add(
+    traces.add(
         "start",
         3,
         {
@@ -383,7 +395,7 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
             "hovertemplate": "start<extra></extra>",
         },
     )
-    add(
+    traces.add(
         "optimum",
         3,
         {
@@ -397,7 +409,7 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
         },
     )
     ax, ay = (a[0].tolist() for a in _arrows(run, np.array([k0])))
-    add(
+    traces.add(
         "arrow",
         3,
         {
@@ -411,7 +423,7 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
             "hoverinfo": "skip",
         },
     )
-    add(
+    traces.add(
         "current",
         3,
         {
@@ -420,7 +432,6 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
             "y": [float(t.params[k0, 1])],
             "mode": "markers",
             "name": "current step",
-            "showlegend": False,
             "marker": _marker(VERMILLION),
             "hovertemplate": (
                 f"{p0_label} = %{{x:{_EXACT}}}<br>{p1_label} = %{{y:{_EXACT}}}<extra></extra>"
@@ -428,6 +439,13 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
         },
     )
 
+
+def _descent_layout(run: LineFitRun) -> dict:
+    """Axes, titles and the linear | log switch of the three panels."""
+    t, pts = run.trajectory, run.points
+    x_ends = _x_ends(run)
+    ys = pts.y[shown_points(run)]
+    m_opt, b_opt = run.optimum
     loss_top = float(np.max(t.loss))
     # Headroom above the curve for the linear | log buttons, which sit inside the panel.
     low = min(float(np.min(t.loss)), 0.0)
@@ -438,18 +456,21 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
         if positive_loss.size
         else [-1.0, 1.0]
     )
-    # The y range holds the points, the least-squares line and the lines at the start and the
-    # end (not a diverged end, which would squash everything else), so the fitted line is in
-    # view where the run begins and where it stops.
+    # The y range holds the points, the least-squares line and the line at the start (and at
+    # the end, unless the run diverged, which would squash everything else), so the fitted
+    # line is in view where the run begins and where it stops.
     ends = [run.lines[0]] + ([run.lines[-1]] if t.status != "diverged" else [])
     y_all = np.concatenate([ys, m_opt * x_ends + b_opt] + [m * x_ends + b for m, b in ends])
-    drawn = f" ({xs.size:,} of {pts.n:,} drawn)" if xs.size < pts.n else ""
-    layout = {
+    drawn = f" ({ys.size:,} of {pts.n:,} drawn)" if ys.size < pts.n else ""
+    p0_label, p1_label = (escape_html(v) for v in run.param_labels)
+    x_name, y_name = escape_html(pts.x_name), escape_html(pts.y_name)
+    loss_name = escape_html(run.settings.loss)
+    return {
         "meta": DESCENT_META,
-        "height": 560,
-        "margin": {"l": 60, "r": 20, "t": 50, "b": 180},
-        "showlegend": True,
-        "legend": {"orientation": "h", "y": -0.44, "yanchor": "top", "x": 0.0},
+        "height": DESCENT_HEIGHT,
+        "margin": {"l": 56, "r": 12, "t": 34, "b": 46},
+        "font": {"size": 14},
+        "showlegend": False,  # the player's key and the hover texts name every trace
         "uirevision": "gdviz",
         "hovermode": "closest",
         "xaxis": _axis(x_name, 1, _padded(*x_ends), "y"),
@@ -457,58 +478,83 @@ def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict
             y_name, 1, _padded(float(y_all.min()), float(y_all.max())), "x", vertical=True
         ),
         "xaxis2": _axis("step", 2, (-0.02 * t.steps - 0.5, 1.02 * t.steps + 0.5), "y2"),
-        "yaxis2": {
-            **_axis(
-                f"loss ({escape_html(run.settings.loss)})", 2, linear_range, "x2", vertical=True
-            ),
-            "type": "linear",
-        },
-        "xaxis3": _axis(p0_label, 3, run.grid.window[0], "y3"),
-        "yaxis3": _axis(p1_label, 3, run.grid.window[1], "x3", vertical=True),
+        # The panel's title names the loss; an axis title here would run into panel 1.
+        "yaxis2": {**_axis("", 2, linear_range, "x2", vertical=True), "type": "linear"},
+        "xaxis3": _axis(p0_label, 3, run.window[0], "y3"),
+        "yaxis3": _axis(p1_label, 3, run.window[1], "x3", vertical=True),
         "annotations": [
-            _title("The line over the points" + drawn, 1),
-            _title("Loss per step", 2),
-            _title("Contour of the loss, with the path", 3),
+            _title("Line and points" + drawn, 1),
+            _title(f"Loss ({loss_name})", 2),
+            _title("Path on the contour", 3),
         ],
-        "updatemenus": [*player_buttons(-0.2), _loss_scale_buttons(log_range, linear_range)],
-        "sliders": [
-            step_slider(
-                run.timeline.steps.tolist(),
-                [step_label(run, int(k)) for k in run.timeline.steps],
-                int(np.searchsorted(run.timeline.steps, k0)),
-                x=0.43,
-                length=0.57,
-                y=-0.13,
-            )
-        ],
+        "updatemenus": [_loss_scale_buttons(log_range, linear_range)],
     }
-    moving = [index[k] for k in ("line", "loss marker", "arrow", "current")]
-    if residuals:
-        moving.append(index["residuals"])
-    frames = _frames(run, moving, x_ends, xs, ys, residuals)
-    return {"data": data, "layout": layout, "frames": frames}
 
 
-def _frames(run, moving, x_ends, xs, ys, residuals) -> list[dict]:
-    """One frame per frame step, moving only the line, the two markers and the arrow (and the
-    residuals); computed for all frames at once, then written as plain lists."""
+def descent_spec(run: LineFitRun, step: int, *, residuals: bool = False) -> dict:
+    """The three 2-D views at `step` (snapped to a frame): the line over the points, the loss
+    per step, the contour with the path. No frames: the player moves what `motion` lists."""
+    k0 = run.timeline.snap(step)
+    traces = _Traces()
+    _points_panel(traces, run, k0, residuals and _draws_residuals(run))
+    _loss_panel(traces, run, k0)
+    _contour_panel(traces, run, k0)
+    return {"data": traces.data, "layout": _descent_layout(run)}
+
+
+def _draws_residuals(run: LineFitRun) -> bool:
+    return shown_points(run).size <= MAX_RESIDUALS
+
+
+def trace_index(spec: dict, name: str, axis: str | None = None) -> int:
+    """The index of the trace called `name` (on x axis `axis`, where names repeat)."""
+    for i, trace in enumerate(spec["data"]):
+        if trace.get("name") == name and (axis is None or trace.get("xaxis") == axis):
+            return i
+    raise KeyError(name)
+
+
+def motion(run: LineFitRun, descent: dict, surface: dict) -> list[dict]:
+    """What moves at each frame step, for the player: the line, the loss marker, the
+    −gradient arrow, the contour marker, the residuals (when drawn) and the 3-D marker.
+    Computed for all frames at once."""
     t, steps = run.trajectory, run.timeline.steps
-    lines_y = (run.lines[steps, :1] * x_ends + run.lines[steps, 1:]).tolist()
-    arrows_x, arrows_y = (a.tolist() for a in _arrows(run, steps))
-    losses = t.loss[steps].tolist()
-    points = t.params[steps].tolist()
-    frames = []
-    for i, k in enumerate(steps.tolist()):
-        data = [
-            {"type": "scatter", "y": lines_y[i]},
-            {"type": "scatter", "x": [k], "y": [losses[i]]},
-            {"type": "scatter", "x": arrows_x[i], "y": arrows_y[i]},
-            {"type": "scatter", "x": [points[i][0]], "y": [points[i][1]]},
-        ]
-        if residuals:
-            data.append({"type": "scatter", "y": _residual_y(run, k, xs, ys)})
-        frames.append({"name": str(k), "data": data, "traces": moving})
-    return frames
+    index = {
+        "line": trace_index(descent, "fitted line"),
+        "loss marker": trace_index(descent, "current step", "x2"),
+        "arrow": trace_index(descent, "−gradient (direction)"),
+        "current": trace_index(descent, "current step", "x3"),
+    }
+    with contextlib.suppress(KeyError):
+        index["residuals"] = trace_index(descent, "residuals")
+    x_ends = _x_ends(run)
+    lines_y = run.lines[steps, :1] * x_ends + run.lines[steps, 1:]
+    arrows_x, arrows_y = _arrows(run, steps)
+    moving = [
+        moving_trace(0, index["line"], y=lines_y),
+        moving_trace(0, index["loss marker"], x=steps.astype(float), y=t.loss[steps]),
+        moving_trace(0, index["arrow"], x=arrows_x, y=arrows_y),
+        moving_trace(0, index["current"], x=t.params[steps, 0], y=t.params[steps, 1]),
+    ]
+    if "residuals" in index:
+        idx = shown_points(run)
+        xs, ys = run.points.x[idx], run.points.y[idx]
+        m, b = run.lines[steps, :1], run.lines[steps, 1:]
+        gap = np.full((steps.size, xs.size), np.nan)
+        segments = np.stack((np.broadcast_to(ys, gap.shape), m * xs + b, gap), axis=2)
+        moving.append(moving_trace(0, index["residuals"], "f4", y=segments.reshape(steps.size, -1)))
+    x3, y3, z3 = _marker_path(run)
+    moving.append(
+        moving_trace(
+            1,
+            trace_index(surface, "current step"),
+            x=x3[steps],
+            y=y3[steps],
+            z=z3[steps],
+            customdata=t.loss[steps],
+        )
+    )
+    return moving
 
 
 def _loss_scale_buttons(log_range, linear_range) -> dict:
@@ -533,27 +579,36 @@ def _loss_scale_buttons(log_range, linear_range) -> dict:
     }
 
 
-def surface_spec(run: LineFitRun, step: int) -> dict:
-    """The 3-D loss surface with the path, the start, the optimum and the current step.
+def _surface_heights(run: LineFitRun) -> tuple[float, float, float]:
+    """The surface's lowest and highest value, and how far the path floats above it: 1.5% of
+    the height, so the path and markers are not half-buried."""
+    z_low, z_high = float(np.nanmin(run.grid.z)), float(np.nanmax(run.grid.z))
+    return z_low, z_high, 0.015 * (z_high - z_low)
 
-    Its frames carry only the current-step marker, named like the 2-D frames, so the page's
-    script (`SYNC_SCRIPT`) moves it in step with the 2-D animation.
-    """
+
+def _marker_path(run: LineFitRun) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the path is drawn in 3-D at every step: (x, y, z). A diverging path is clipped
+    at the surface's top (hover shows the exact loss, not the drawn height), and WebGL does
+    not clip at the axes, so outside the box x and y are NaN: a gap, and a hidden marker."""
+    t = run.trajectory
+    _, z_high, lift = _surface_heights(run)
+    (x_lo, x_hi), (y_lo, y_hi) = run.grid.window
+    m_path, b_path = t.params[:, 0], t.params[:, 1]
+    outside = (m_path < x_lo) | (m_path > x_hi) | (b_path < y_lo) | (b_path > y_hi)
+    return (
+        np.where(outside, np.nan, m_path),
+        np.where(outside, np.nan, b_path),
+        np.minimum(t.loss, z_high) + lift,
+    )
+
+
+def surface_spec(run: LineFitRun, step: int) -> dict:
+    """The 3-D loss surface with the path, the start, the optimum and the step's marker."""
     t, grid = run.trajectory, run.grid
     p0_label, p1_label = (escape_html(v) for v in run.param_labels)
     k0 = run.timeline.snap(step)
-    z_low, z_high = float(np.nanmin(grid.z)), float(np.nanmax(grid.z))
-    # The path and markers float 1.5% of the height above the surface, which would otherwise
-    # half-bury them; a diverging path is clipped at the surface's top. Hover shows the exact
-    # loss (customdata), not the drawn height.
-    lift = 0.015 * (z_high - z_low)
-    path_z = np.minimum(t.loss, z_high) + lift
-    (x_lo, x_hi), (y_lo, y_hi) = grid.window
-    m_path, b_path = t.params[:, 0], t.params[:, 1]
-    outside = (m_path < x_lo) | (m_path > x_hi) | (b_path < y_lo) | (b_path > y_hi)
-    # WebGL does not clip at the axes: a diverging path leaves the box as a gap, and the
-    # current-step marker is hidden (NaN) while it is outside.
-    path_x, path_y = np.where(outside, np.nan, m_path), np.where(outside, np.nan, b_path)
+    z_low, z_high, lift = _surface_heights(run)
+    path_x, path_y, path_z = _marker_path(run)
     shown = drawn_steps(run)
     hover = (
         f"{p0_label} = %{{x:{_EXACT}}}<br>{p1_label} = %{{y:{_EXACT}}}"
@@ -620,9 +675,10 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
     ]
     layout = {
         "meta": SURFACE_META,
-        "height": 520,
-        "margin": {"l": 0, "r": 0, "t": 10, "b": 0},
-        "legend": {"orientation": "h", "y": 0.02, "x": 0.0},
+        "height": DESCENT_HEIGHT,
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+        "font": {"size": 13},
+        "showlegend": False,
         # A constant uirevision keeps the reader's camera when the figure is redrawn.
         "uirevision": "gdviz-surface",
         # Fixed to the surface's window: a diverging path's far end is clipped, instead of
@@ -639,111 +695,4 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
         },
     }
     data = [pack_arrays(trace) for trace in data]
-    marker = len(data) - 1
-    frames = [
-        {
-            "name": str(int(k)),
-            "data": [
-                {
-                    "type": "scatter3d",
-                    # null (not NaN, which JSON lacks) hides the marker outside the box
-                    "x": [None if outside[k] else float(path_x[k])],
-                    "y": [None if outside[k] else float(path_y[k])],
-                    "z": [float(path_z[k])],
-                    "customdata": [float(t.loss[k])],
-                }
-            ],
-            "traces": [marker],
-        }
-        for k in run.timeline.steps
-    ]
-    return {"data": data, "layout": layout, "frames": frames}
-
-
-def standalone_html(descent: dict, surface: dict, title: str) -> str:
-    """One HTML page with both figures and the sync script: plays offline (plotly.js inline)."""
-    first = pio.to_html(
-        descent, include_plotlyjs=True, full_html=False, validate=False, auto_play=False
-    )
-    second = pio.to_html(
-        surface, include_plotlyjs=False, full_html=False, validate=False, auto_play=False
-    )
-    return (
-        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
-        f"<title>{escape_html(title)}</title></head><body>"
-        f'<h2 style="font-family:sans-serif">{escape_html(title)}</h2>'
-        f"{first}{second}{SYNC_SCRIPT}</body></html>"
-    )
-
-
-# Moves the 3-D marker with the 2-D animation, and keeps the 3-D camera across redraws.
-# Static text (no user data); it finds the two figures by their layout.meta. A 3-D frame needs
-# a full WebGL redraw (about 230 ms with software rendering, a few ms on a GPU), which blocks
-# the page, so the 3-D view follows at the rate the machine affords: after a redraw that took
-# c ms it waits 19c ms, keeping 3-D redraws to a twentieth of the time and the 2-D views at
-# their frame rate. When an animation or a slider move ends, the 3-D view catches up at once.
-SYNC_SCRIPT = """
-<script>
-(function () {
-  if (window.__gdvizSync) { return; }
-  window.__gdvizSync = true;
-  var busy = false, pending = null, timer = null, cost = 0, lastEnd = 0, latest = null;
-  var cameraKey = "gdviz-camera";
-  function graphs(meta) {
-    return Array.prototype.filter.call(document.querySelectorAll(".js-plotly-plot"),
-      function (gd) { return gd.layout && gd.layout.meta === meta; });
-  }
-  function flush() {
-    if (pending === null || busy || !window.Plotly) { return; }
-    var name = pending, start = performance.now();
-    pending = null;
-    busy = true;
-    var done = function () {
-      busy = false;
-      lastEnd = performance.now();
-      cost = lastEnd - start;
-      if (pending !== null) { request(pending, false); }
-    };
-    Promise.all(graphs("__SURFACE__").map(function (gd) {
-      return window.Plotly.animate(gd, [name], {mode: "immediate",
-        frame: {duration: 0, redraw: true}, transition: {duration: 0}});
-    })).then(function () { window.requestAnimationFrame(done); }, done);
-  }
-  function request(name, now) {
-    pending = name;
-    if (busy) { return; }
-    var wait = now ? 0 : lastEnd + 19 * cost - performance.now();
-    if (wait <= 0) { if (timer) { clearTimeout(timer); timer = null; } flush(); return; }
-    if (!timer) { timer = setTimeout(function () { timer = null; flush(); }, wait); }
-  }
-  function hook() {
-    graphs("__DESCENT__").forEach(function (gd) {
-      if (gd.__gdvizHooked) { return; }
-      gd.__gdvizHooked = true;
-      gd.on("plotly_animatingframe", function (ev) { latest = ev.name; request(ev.name, false); });
-      gd.on("plotly_animated", function () { if (latest !== null) { request(latest, true); } });
-    });
-    graphs("__SURFACE__").forEach(function (gd) {
-      if (gd.__gdvizHooked) { return; }
-      gd.__gdvizHooked = true;
-      var saved = null;
-      try { saved = JSON.parse(window.sessionStorage.getItem(cameraKey)); } catch (e) {}
-      if (saved && window.Plotly) { window.Plotly.relayout(gd, {"scene.camera": saved}); }
-      gd.on("plotly_relayout", function (ev) {
-        if (ev && ev["scene.camera"]) {
-          try { window.sessionStorage.setItem(cameraKey, JSON.stringify(ev["scene.camera"])); }
-          catch (e) {}
-        }
-      });
-    });
-  }
-  // Pausing interrupts Plotly.animate, whose button handler leaves the rejection (with no
-  // reason) uncaught; it is expected, not an error.
-  window.addEventListener("unhandledrejection", function (ev) {
-    if (ev.reason === undefined) { ev.preventDefault(); }
-  });
-  hook();
-  window.setInterval(hook, 500);
-})();
-</script>
-""".replace("__SURFACE__", SURFACE_META).replace("__DESCENT__", DESCENT_META)
+    return {"data": data, "layout": layout}

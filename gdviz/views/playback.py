@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 
 from gdviz.errors import GdvizError
+from gdviz.timeline import Timeline
 
 MAX_FRAMES = 2000
 # Frames per second: slow lets a class read the numbers, normal is smooth, fast skims a run.
@@ -121,10 +122,7 @@ def frame_of_step(steps: Sequence[int], step: int) -> int:
     a = np.asarray(steps)
     if a.size == 0:
         raise GdvizError("The player has no frames.")
-    i = int(np.clip(np.searchsorted(a, step), 0, a.size - 1))
-    if i > 0 and step - a[i - 1] <= a[i] - step:
-        i -= 1
-    return i
+    return Timeline(a).index(step)
 
 
 def player_data(
