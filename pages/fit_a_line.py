@@ -24,7 +24,13 @@ from gdviz.data import (
     upload_rules_text,
 )
 from gdviz.errors import GdvizError
-from gdviz.linefit.export import DataSource, numpy_script, trajectory_csv
+from gdviz.linefit.export import (
+    EMBED_LIMIT,
+    DataSource,
+    data_csv,
+    numpy_script,
+    trajectory_csv,
+)
 from gdviz.linefit.run import (
     LineFitRun,
     Stability,
@@ -514,12 +520,22 @@ def share_and_downloads(
     )
     c3.download_button(
         "This run as a NumPy script",
-        lambda: numpy_script(settings, source),
+        lambda: numpy_script(settings, source, run.points),
         file_name="gdviz_run.py",
         mime="text/x-python",
         key="download_script",
         on_click="ignore",
     )
+    if run.points.n > EMBED_LIMIT and source.kind != "generate" and source.header:
+        # Too many points to carry in the script: it reads them from this file, beside it.
+        c3.download_button(
+            "The points for the script (CSV)",
+            lambda: data_csv(run.points, source),
+            file_name=source.filename,
+            mime="text/csv",
+            key="download_points",
+            on_click="ignore",
+        )
 
 
 def data_table(points: Points) -> None:

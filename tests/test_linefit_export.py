@@ -18,7 +18,14 @@ import pytest
 
 from gdviz.data import Points, generate_points, load_csv
 from gdviz.errors import GdvizError
-from gdviz.linefit.export import DataSource, numpy_script, trajectory_columns, trajectory_csv
+from gdviz.linefit.export import (
+    EMBED_LIMIT,
+    DataSource,
+    data_csv,
+    numpy_script,
+    trajectory_columns,
+    trajectory_csv,
+)
 from gdviz.linefit.run import LineFitRun, run_line_fit
 from gdviz.linefit.settings import LineFitSettings
 from gdviz.objectives import LineFit
@@ -454,3 +461,40 @@ def test_trajectory_columns() -> None:
 def test_import_does_not_load_streamlit() -> None:
     code = "import sys, gdviz.linefit.export; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=60)
+
+
+# --------------------------------------------------------------------------------------------
+# the script works wherever it is saved: points embedded, or the CSV beside it
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["default", "adam-sse-upload-b7", "gd-mae-upload-headerless-b7-scaled"]
+)
+def test_a_script_with_embedded_points_runs_in_an_empty_folder(name: str, tmp_path: Path) -> None:
+    case = CASES[name]
+    files = tmp_path / "files"
+    files.mkdir()
+    points, source = _prepare(case, files)
+    text = numpy_script(case.settings, source, points)
+    assert "read_csv" not in text and "import pandas" not in text
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out, _ = _run_script(text, empty)  # nothing else in the folder: the points are inside
+    assert int(out["points"]) == points.n
+    assert float(out["checksum"]) == float(np.sum(points.x * 1.0001 + points.y))
+    t = run_line_fit(points, case.settings).trajectory
+    assert int(out["steps"]) == t.steps
+
+
+def test_a_large_upload_is_read_from_the_csv_the_page_offers(tmp_path: Path) -> None:
+    n = EMBED_LIMIT + 1
+    points = generate_points(n, seed=5)
+    source = DataSource.uploaded("big points.csv", "x", "y", n)
+    settings = LineFitSettings(dataset="upload", steps=20, tol=0.0)
+    text = numpy_script(settings, source, points)
+    assert "read_csv" in text and "x = np.array([" not in text
+    (tmp_path / "big points.csv").write_text(data_csv(points, source), encoding="utf-8")
+    out, _ = _run_script(text, tmp_path)
+    assert int(out["points"]) == n
+    assert float(out["checksum"]) == float(np.sum(points.x * 1.0001 + points.y))

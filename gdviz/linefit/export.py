@@ -29,7 +29,15 @@ from gdviz.losses import QUADRATIC_LOSSES, loss_record
 from gdviz.optimizers import OPTIMIZERS, optimizer_spec
 from gdviz.samples import SAMPLES
 
-__all__ = ["DATA_KINDS", "DataSource", "numpy_script", "trajectory_columns", "trajectory_csv"]
+__all__ = [
+    "DATA_KINDS",
+    "EMBED_LIMIT",
+    "DataSource",
+    "data_csv",
+    "numpy_script",
+    "trajectory_columns",
+    "trajectory_csv",
+]
 
 DATA_KINDS = ("sample", "generate", "upload")
 _COLUMN = re.compile(r"column ([1-9][0-9]*)")  # gdviz's name for a column of a headerless file
@@ -175,6 +183,37 @@ class DataSource:
 # --------------------------------------------------------------------------------------------
 
 
+EMBED_LIMIT = 10_000  # points a script carries itself; beyond, it reads them from a CSV
+_PER_LINE = 6
+
+
+def _embedded_lines(points: Points, source: DataSource) -> list[str]:
+    """Lines that set x and y to the very floats gdviz used (repr reads back exactly)."""
+    name = PurePath(source.filename).name
+    out = [
+        f"# The points, as gdviz read them from {name!r} ({source.x} against {source.y}).",
+    ]
+    for var, values in (("x", points.x), ("y", points.y)):
+        out.append(f"{var} = np.array([")
+        floats = [repr(float(v)) for v in values]
+        for i in range(0, len(floats), _PER_LINE):
+            out.append("    " + ", ".join(floats[i : i + _PER_LINE]) + ",")
+        out.append("])")
+    return [*out, "N = len(x)"]
+
+
+def data_csv(points: Points, source: DataSource) -> str:
+    """The points as the CSV the script reads when they are too many to embed: the file name
+    and the column names it expects (`source`), floats by repr."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if source.header:
+        writer.writerow((source.x, source.y))
+    for x, y in zip(points.x.tolist(), points.y.tolist(), strict=True):
+        writer.writerow((repr(x), repr(y)))
+    return out.getvalue()
+
+
 def _data_lines(source: DataSource) -> list[str]:
     """Lines that set x and y (and N) exactly as gdviz had them."""
     if source.kind == "generate":
@@ -273,7 +312,9 @@ def _header(settings: LineFitSettings, source: DataSource, batch: int | None) ->
     ]
 
 
-def numpy_script(settings: LineFitSettings, data_source: DataSource) -> str:
+def numpy_script(
+    settings: LineFitSettings, data_source: DataSource, points: Points | None = None
+) -> str:
     """A standalone Python script (numpy; pandas to read a CSV) that redoes this line-fit run.
 
     Only the code the run needs is written: its loss, its optimizer's rule (as a comment and
@@ -283,6 +324,10 @@ def numpy_script(settings: LineFitSettings, data_source: DataSource) -> str:
     the loss overflows or grows past 1e6 × max(|start loss|, 1), as gdviz does. It ends by
     printing lines starting "steps = ", "m = ", "b = ", "loss = ", "points = " and
     "checksum = " (sum of x·1.0001 + y, to check the points are the same).
+
+    Given the `points` of a file (a sample or an upload) of at most EMBED_LIMIT points, the
+    script carries them itself (exact floats) and runs anywhere; larger ones are read from
+    the file the script names, which `data_csv` writes.
 
     Raises:
         GdvizError: an unknown optimizer or loss, or mini-batches from a file of unknown size.
@@ -296,10 +341,12 @@ def numpy_script(settings: LineFitSettings, data_source: DataSource) -> str:
     scale = "-N * " if loss_rule.summed else "-"
 
     lines = _header(settings, data_source, batch)
+    embed = points is not None and data_source.kind != "generate" and points.n <= EMBED_LIMIT
     lines.append("import numpy as np")
-    if data_source.kind != "generate":
+    if data_source.kind != "generate" and not embed:
         lines.append("import pandas as pd")
-    lines += ["", *_data_lines(data_source), ""]
+    data = _embedded_lines(points, data_source) if embed else _data_lines(data_source)
+    lines += ["", *data, ""]
 
     lines += [
         "# The settings of the run.",
