@@ -99,6 +99,10 @@ def seed_widgets() -> list[str]:
 
 
 def nearest_lr_choice(lr: float) -> float:
+    """The log slider's stop nearest to `lr` (its lowest stop for a rate that is not > 0,
+    which the run refuses in words)."""
+    if not lr > 0:
+        return LR_CHOICES[0]
     return min(LR_CHOICES, key=lambda c: abs(math.log10(c) - math.log10(lr)))
 
 
@@ -337,7 +341,8 @@ def optimizer_controls(points: Points) -> st.delta_generator.DeltaGenerator:
     )
     sb.number_input(
         "Learning rate γ (exact)",
-        min_value=1e-12,
+        # 0 and below are typed, not silently refused: the run says in words why they fail.
+        min_value=-1e6,
         max_value=1e6,
         key="lr",
         format="%g",

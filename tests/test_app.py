@@ -330,6 +330,16 @@ def test_garbage_query_parameters_fall_back_with_visible_notes():
     assert at.query_params["optimizer"] == "gd" and at.query_params["steps"] == "1"
 
 
+@pytest.mark.parametrize("lr", [0.0, -0.5])
+def test_a_learning_rate_that_is_not_positive_is_refused_in_words(lr):
+    at = page(dataset="by-hand")
+    at.number_input(key="lr").set_value(lr).run()
+    assert_clean(at)
+    assert any("learning rate must be a positive number" in e.value for e in at.error)
+    at.number_input(key="lr").set_value(0.01).run()  # and the page recovers
+    assert not at.error and len(at.get("bidi_component")) == 1
+
+
 def test_huge_values_are_clamped_not_crashing():
     at = page(lr="1e300", steps="1e9", batch="-3")
     assert_clean(at)
