@@ -440,9 +440,9 @@ def test_keyboard_interrupt_exits_130_quietly(capsys, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "run_line_fit", interrupted)
+    monkeypatch.setattr("gdviz.cli.fit.run_line_fit", interrupted)
     assert cli.main(["fit"]) == 130
-    monkeypatch.setattr(cli, "run", interrupted)
+    monkeypatch.setattr("gdviz.cli.optimize.run_engine", interrupted)
     assert cli.main(["optimize", "--function", "valley"]) == 130
     assert capsys.readouterr().err == ""
 
