@@ -25,8 +25,8 @@ from gdviz.errors import GdvizError
 from gdviz.linefit.run import LineFitRun
 from gdviz.linefit.settings import GENERATE, UPLOAD, LineFitSettings
 from gdviz.literals import exact, short, string
-from gdviz.losses import QUADRATIC_LOSSES, loss_record
-from gdviz.optimizers import OPTIMIZERS, optimizer_spec
+from gdviz.losses import QUADRATIC_LOSSES, Loss, loss_record
+from gdviz.optimizers import OPTIMIZERS, ScriptRule, optimizer_spec
 from gdviz.samples import SAMPLES
 
 __all__ = [
@@ -333,34 +333,36 @@ def numpy_script(
         GdvizError: an unknown optimizer or loss, or mini-batches from a file of unknown size.
     """
     spec = optimizer_spec(settings.optimizer)
-    loss_rule = loss_record(settings.loss)
     batch = _batch_size(settings, data_source)
     rule = spec.script(settings.hyperparameters())
-    x_run = "z" if settings.scale else "x"
-    psi = loss_rule.script_psi
-    scale = "-N * " if loss_rule.summed else "-"
-
-    lines = _header(settings, data_source, batch)
     embed = points is not None and data_source.kind != "generate" and points.n <= EMBED_LIMIT
+    lines = _header(settings, data_source, batch)
     lines.append("import numpy as np")
     if data_source.kind != "generate" and not embed:
         lines.append("import pandas as pd")
     data = _embedded_lines(points, data_source) if embed else _data_lines(data_source)
     lines += ["", *data, ""]
+    lines += _constant_lines(settings, batch, rule)
+    lines += _loss_and_gradient_lines(loss_record(settings.loss))
+    lines += _loop_lines(settings, batch, rule)
+    lines += _result_lines(settings)
+    return "\n".join(lines) + "\n"
 
-    lines += [
+
+def _constant_lines(settings: LineFitSettings, batch: int | None, rule: ScriptRule) -> list[str]:
+    """The run's settings as constants, and standardised x where the run used it."""
+    lines = [
         "# The settings of the run.",
         f"LR = {exact(settings.lr)}  # the learning rate γ",
         f"STEPS = {settings.steps}  # the number of updates",
         f"M0, B0 = {exact(settings.m0)}, {exact(settings.b0)}  # the starting line",
     ]
-    if loss_rule.uses_delta:
+    if loss_record(settings.loss).uses_delta:
         delta = exact(settings.delta)
         lines.append(f"DELTA = {delta}  # δ: where the loss turns from r²/2 to linear")
     if batch:
         lines.append(f"BATCH = {batch}  # points per mini-batch")
     lines += [*rule.constants, ""]
-
     if settings.scale:
         lines += [
             "# Standardise x: z = (x - mean)/std (population std) makes the loss bowl rounder.",
@@ -370,8 +372,14 @@ def numpy_script(
             "z = (x - mean) / std",
             "",
         ]
+    return lines
 
-    lines += [
+
+def _loss_and_gradient_lines(loss_rule: Loss) -> list[str]:
+    """`loss(theta, x, y)` and `gradient(theta, x, y)` of the run's loss, point by point."""
+    psi = loss_rule.script_psi
+    scale = "-N * " if loss_rule.summed else "-"
+    return [
         "",
         "def loss(theta, x, y):",
         f'    """{loss_rule.formula}"""',
@@ -392,10 +400,15 @@ def numpy_script(
         "",
         'np.seterr(all="ignore")  # a diverging run overflows: that is caught below',
     ]
+
+
+def _loop_lines(settings: LineFitSettings, batch: int | None, rule: ScriptRule) -> list[str]:
+    """The start, the optimizer's state, and the loop: batches, the update, the stop rules."""
+    x_run = "z" if settings.scale else "x"
     if settings.scale:
-        lines.append("theta = np.array([M0 * std, B0 + M0 * mean])  # the start, in z units")
+        lines = ["theta = np.array([M0 * std, B0 + M0 * mean])  # the start, in z units"]
     else:
-        lines.append("theta = np.array([M0, B0])  # the parameters (m, b)")
+        lines = ["theta = np.array([M0, B0])  # the parameters (m, b)"]
     lines += [
         *rule.state,
         f"current = loss(theta, {x_run}, y)",
@@ -425,7 +438,8 @@ def numpy_script(
         ]
     else:
         lines.append(f"    grad = gradient(theta, {x_run}, y)  # over all points")
-    lines += [
+    return [
+        *lines,
         "    previous = theta, current  # kept in case this step overflows",
         *(f"    # {m}" for m in rule.maths),
         *(f"    {u}" for u in rule.update),
@@ -441,11 +455,16 @@ def numpy_script(
         "        break",
         "",
     ]
+
+
+def _result_lines(settings: LineFitSettings) -> list[str]:
+    """The final line in the units of x, and the lines the tests (and a person) check."""
     if settings.scale:
-        lines.append("m, b = theta[0] / std, theta[1] - theta[0] * mean / std  # back to x units")
+        lines = ["m, b = theta[0] / std, theta[1] - theta[0] * mean / std  # back to x units"]
     else:
-        lines.append("m, b = theta")
-    lines += [
+        lines = ["m, b = theta"]
+    return [
+        *lines,
         'print("steps =", steps_taken)',
         'print("m =", float(m))',
         'print("b =", float(b))',
@@ -453,4 +472,3 @@ def numpy_script(
         'print("points =", N)',
         'print("checksum =", float(np.sum(x * 1.0001 + y)))',
     ]
-    return "\n".join(lines) + "\n"
