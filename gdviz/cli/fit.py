@@ -19,9 +19,10 @@ from gdviz.cli.common import (
     whole,
 )
 from gdviz.errors import GdvizError
-from gdviz.linefit.run import run_line_fit
+from gdviz.linefit.run import LineFitRun, run_line_fit
 from gdviz.linefit.settings import GENERATE, UPLOAD, LineFitSettings
 from gdviz.losses import loss_record
+from gdviz.optimizers import Optimizer
 
 NAME = "fit"
 ORDER = 0
@@ -80,15 +81,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Fit, then print a summary in words or one JSON object."""
-    if args.huber_delta is not None and args.loss != "huber":
-        raise GdvizError("--huber-delta applies only to --loss huber.")
-    delta = 1.0 if args.huber_delta is None else args.huber_delta
     points, where, generated = points_from_args(args)
     optimizer = optimizer_from_args(args)
+    fitted = run_line_fit(points, _settings(args, optimizer, generated))
+    if args.json:
+        emit_json(_json(args, fitted, optimizer, where, generated))
+    else:
+        print("\n".join(_summary(args, fitted, optimizer, where, generated)))
+    return EXIT_OK
+
+
+def _delta(args: argparse.Namespace) -> float:
+    if args.huber_delta is not None and args.loss != "huber":
+        raise GdvizError("--huber-delta applies only to --loss huber.")
+    return 1.0 if args.huber_delta is None else args.huber_delta
+
+
+def _settings(args: argparse.Namespace, optimizer: Optimizer, generated) -> LineFitSettings:
+    """The options as the page's own settings (gdviz.linefit), so both give the same numbers."""
     if args.batch_size is not None and args.batch_size < 1:
         raise GdvizError(f"The batch size must be at least 1, not {args.batch_size}.")
-    # The page's own pipeline (gdviz.linefit.run), so both give the same numbers.
-    settings = LineFitSettings(
+    return LineFitSettings(
         dataset=UPLOAD if generated is None else GENERATE,
         seed=args.seed,
         optimizer=optimizer.name,
@@ -97,58 +110,58 @@ def run(args: argparse.Namespace) -> int:
         m0=args.start_m,
         b0=args.start_b,
         loss=args.loss,
-        delta=delta,
+        delta=_delta(args),
         batch=args.batch_size or 0,
         scale=args.standardize,
         tol=args.tol,
         hyper=tuple(optimizer.hyperparameters.items()),
     )
-    fitted = run_line_fit(points, settings)
-    trajectory, scaling = fitted.trajectory, fitted.scaling
+
+
+def _json(args, fitted: LineFitRun, optimizer: Optimizer, where: str, generated) -> dict:
+    t, scaling, points = fitted.trajectory, fitted.scaling, fitted.points
     m_path, b_path = fitted.lines[:, 0], fitted.lines[:, 1]
-    start = (args.start_m, args.start_b)
-    (ls_m, ls_b), ls_loss = fitted.optimum, fitted.optimum_loss
-    curv, limit = fitted.stability, None if fitted.stability is None else fitted.stability.limit
+    (ls_m, ls_b), stab = fitted.optimum, fitted.stability
+    return {
+        "command": "fit",
+        **outcome(t),
+        "m": m_path[-1],
+        "b": b_path[-1],
+        "loss": t.final_loss,
+        "history": {"m": m_path, "b": b_path, "loss": t.loss},
+        "optimum": {"m": ls_m, "b": ls_b, "loss": fitted.optimum_loss},
+        **run_fields(t, optimizer, stab, None if stab is None else stab.limit),
+        "loss_function": args.loss,
+        "huber_delta": fitted.settings.delta if args.loss == "huber" else None,
+        "standardized": scaling is not None,
+        "scaling": None if scaling is None else {"mean": scaling.mean, "std": scaling.std},
+        "start": {"m": args.start_m, "b": args.start_b},
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+        "data": {
+            "source": where,
+            "generate": generated,
+            "n": points.n,
+            "x": points.x_name,
+            "y": points.y_name,
+            "dropped": points.dropped,
+            "note": points.note,
+        },
+    }
 
-    if args.json:
-        emit_json(
-            {
-                "command": "fit",
-                **outcome(trajectory),
-                "m": m_path[-1],
-                "b": b_path[-1],
-                "loss": trajectory.final_loss,
-                "history": {"m": m_path, "b": b_path, "loss": trajectory.loss},
-                "optimum": {"m": ls_m, "b": ls_b, "loss": ls_loss},
-                **run_fields(trajectory, optimizer, curv, limit),
-                "loss_function": args.loss,
-                "huber_delta": delta if args.loss == "huber" else None,
-                "standardized": scaling is not None,
-                "scaling": None if scaling is None else {"mean": scaling.mean, "std": scaling.std},
-                "start": {"m": start[0], "b": start[1]},
-                "batch_size": args.batch_size,
-                "seed": args.seed,
-                "data": {
-                    "source": where,
-                    "generate": generated,
-                    "n": points.n,
-                    "x": points.x_name,
-                    "y": points.y_name,
-                    "dropped": points.dropped,
-                    "note": points.note,
-                },
-            }
-        )
-        return EXIT_OK
 
+def _summary(args, fitted: LineFitRun, optimizer: Optimizer, where: str, generated) -> list[str]:
+    t, scaling, points, stab = fitted.trajectory, fitted.scaling, fitted.points, fitted.stability
+    m_path, b_path = fitted.lines[:, 0], fitted.lines[:, 1]
     columns = f"x = {points.x_name!r}, y = {points.y_name!r}"
     if generated is None:
         lines = [f"Data: {points.n:,} points from {where} ({columns})."]
     else:
-        settings = ", ".join(f"{key}={value!r}" for key, value in generated.items())
-        lines = [f"Data: {points.n:,} points generated with {settings}."]
+        used = ", ".join(f"{key}={value!r}" for key, value in generated.items())
+        lines = [f"Data: {points.n:,} points generated with {used}."]
     if points.note:
         lines.append(f"      {points.note}")
+    delta = fitted.settings.delta
     loss_words = loss_record(args.loss).words + (f", δ = {delta!r}" if args.loss == "huber" else "")
     batch = "full batch" if args.batch_size is None else f"batches of {args.batch_size}"
     lines.append(
@@ -160,28 +173,26 @@ def run(args: argparse.Namespace) -> int:
             f"Standardised: the run used z = (x - {scaling.mean!r}) / {scaling.std!r}; "
             "every m and b below is mapped back to the original units of x."
         )
-    lines.append(trajectory.message)
-    start_loss = exact(trajectory.loss[0])
-    lines.append(
-        f"Start (step 0):  m = {exact(m_path[0])}, b = {exact(b_path[0])}, loss = {start_loss}"
-    )
-    lines.append(
-        f"Final (step {trajectory.steps:,}):  m = {exact(m_path[-1])}, b = {exact(b_path[-1])}, "
-        f"loss = {exact(trajectory.final_loss)}"
-    )
-    lines.append(
-        f"Least squares:  m = {exact(ls_m)}, b = {exact(ls_b)}, loss there = {exact(ls_loss)}"
-    )
-    if curv is not None:
+    (ls_m, ls_b), ls_loss = fitted.optimum, fitted.optimum_loss
+    lines += [
+        t.message,
+        f"Start (step 0):  m = {exact(m_path[0])}, b = {exact(b_path[0])}, "
+        f"loss = {exact(t.loss[0])}",
+        f"Final (step {t.steps:,}):  m = {exact(m_path[-1])}, b = {exact(b_path[-1])}, "
+        f"loss = {exact(t.final_loss)}",
+        f"Least squares:  m = {exact(ls_m)}, b = {exact(ls_b)}, loss there = {exact(ls_loss)}",
+    ]
+    if stab is not None:
         units = " (in z units, where the run happened)" if scaling is not None else ""
         text = (
-            f"Stability: 2/λmax = {exact(curv.lr_max)}{units}, condition number "
-            f"{curv.condition_number:.6g}."
+            f"Stability: 2/λmax = {exact(stab.lr_max)}{units}, condition number "
+            f"{stab.condition_number:.6g}."
         )
-        if limit is not None and optimizer.name != "gd":
-            text += f" For {optimizer.name} the stable learning rates are below {exact(limit)}."
+        if stab.limit is not None and optimizer.name != "gd":
+            text += (
+                f" For {optimizer.name} the stable learning rates are below {exact(stab.limit)}."
+            )
         lines.append(text)
-    if trajectory.suggested_lr is not None:
-        lines.append(f"Suggested learning rate: {trajectory.suggested_lr!r}.")
-    print("\n".join(lines))
-    return EXIT_OK
+    if t.suggested_lr is not None:
+        lines.append(f"Suggested learning rate: {t.suggested_lr!r}.")
+    return lines
