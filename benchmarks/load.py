@@ -202,9 +202,11 @@ def record_with_chromium(url: str) -> Recording:
 
 def _shows(field, value: float) -> bool:
     """Whether a number input shows `value` (the exact learning rate shows the URL's lr)."""
+    from playwright.sync_api import Error
+
     try:
         return float(field.input_value(timeout=1000)) == value
-    except ValueError:
+    except (ValueError, Error):  # not a number, or redrawn while read: look again
         return False
 
 
