@@ -1,9 +1,10 @@
 """Benchmark of the in-browser player against a bare one-chart Streamlit page, side by side.
 
-Run: `python benchmarks/bench_player.py [--loads 3] [--play 5]`. It starts two servers on
-ports 8740-8741 (a bare page with one small st.plotly_chart, written to a temporary file, and
-tests/player_demo_app.py: a 2-D figure of 100 points, a 200-frame loss curve and contour lines
-of a 150×150 grid, plus a 60×60 3-D surface) and drives headless Chromium (software WebGL) at
+Run: `python benchmarks/bench_player.py [--loads 3] [--play 5]`. It starts three servers on
+ports 8740-8742 (a bare page with one small st.plotly_chart, written to a temporary file,
+gdviz itself (`app.py`, its default lesson), and tests/player_demo_app.py: a 2-D figure of
+100 points, a 200-frame loss curve and contour lines of a 150×150 grid, plus a 60×60 3-D
+surface) and drives headless Chromium (software WebGL) at
 1280×720. Loads alternate between the pages, each in a fresh browser context (empty cache).
 
 It prints, with the date and the machine: navigation → charts drawn (median of the loads)
@@ -35,7 +36,7 @@ from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 from test_player_browser import demo_server  # noqa: E402
 
 PROJECTOR = {"width": 1280, "height": 720}
-BARE_PORT, DEMO_PORT = 8740, 8741
+BARE_PORT, DEMO_PORT, APP_PORT = 8740, 8741, 8742
 BARE_APP = """
 import plotly.graph_objects as go
 import streamlit as st
@@ -99,10 +100,10 @@ def play_once(browser: Browser, url: str, seconds: float) -> dict:
         page.wait_for_function(DEMO_DRAWN, polling="raf", timeout=90_000)
         page.wait_for_timeout(1000)
         page.evaluate("() => { window.__gdvizTrace = []; }")
-        page.get_by_role("button", name="Play").click()
+        page.get_by_role("button", name="Play", exact=True).click()
         page.wait_for_timeout(seconds * 1000)
         before_pause = received[0]
-        page.get_by_role("button", name="Pause").click()
+        page.get_by_role("button", name="Pause", exact=True).click()
         page.wait_for_timeout(1500)  # the step handed back, the rerun it causes
         events = page.evaluate("() => window.__gdvizTrace")
     finally:
@@ -148,11 +149,13 @@ def main() -> None:
         with (
             demo_server(bare_app, BARE_PORT) as bare_url,
             demo_server(port=DEMO_PORT) as demo_url,
+            demo_server(ROOT / "app.py", APP_PORT) as app_url,
             sync_playwright() as p,
         ):
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             pages = {
                 "bare": (bare_url, BARE_DRAWN, "/static/js/"),
+                "gdviz main page": (app_url, DEMO_DRAWN, "plotly.min.js"),
                 "player": (demo_url, DEMO_DRAWN, "plotly.min.js"),
                 "player, plotly.js inline": (
                     f"{demo_url}/?plotly=inline",
@@ -167,7 +170,7 @@ def main() -> None:
             for _ in range(max(3, args.loads)):
                 for name, (url, drawn, part) in pages.items():
                     loads[name].append(load_once(browser, url, drawn, TITLE, part))
-            play = [play_once(browser, demo_url, args.play) for _ in range(2)]
+            play = [play_once(browser, url, args.play) for url in (app_url, app_url, demo_url)]
             browser.close()
     report(loads, play, args)
 
@@ -192,7 +195,7 @@ def report(loads: dict, play: list[dict], args) -> None:
         )
     print()
     print("Where the player's first view goes (median ms from navigation start):")
-    for name in ("player", "player, plotly.js inline"):
+    for name in ("gdviz main page", "player", "player, plotly.js inline"):
         stages = [stage_times(r["trace"]) for r in loads[name]]
         mount, ready, drawn = (median([s[k] for s in stages]) for k in ("mount", "plotly", "drawn"))
         res = [r["resource"] for r in loads[name] if r["resource"]]
@@ -214,7 +217,8 @@ def report(loads: dict, play: list[dict], args) -> None:
             f"{median([r['end'] for r in bare_res]):.0f}; chart drawn {bare:.0f}"
         )
     print()
-    print(f"Playing at normal speed (30 fps asked), {args.play:.0f} s, two runs:")
+    print(f"Playing at normal speed (30 fps asked), {args.play:.0f} s: gdviz main page twice, "
+          "then the demo page:")  # fmt: skip
     print("| run | 2-D fps | 3-D lag median (ms) | p95 | max | 3-D redraw (ms) | 3-D updates "
           "| bytes after Pause |")  # fmt: skip
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
+APP = str(ROOT / "pages" / "fit_a_line.py")  # the main page, run on its own
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -100,8 +100,8 @@ clock("import pandas", lambda: __import__("pandas"))
 clock("import pyarrow (st.dataframe)", lambda: __import__("pyarrow"))
 clock("plotly.graph_objects.Figure", lambda: importlib.import_module("plotly.graph_objects").Figure)
 def gdviz_modules():
-    for m in ("data", "errors", "experiment", "export", "figures", "objectives", "optimizers",
-              "samples", "settings"):
+    for m in ("data", "errors", "linefit.run", "linefit.export", "views.linefit_player",
+              "objectives", "optimizers", "samples", "linefit.settings"):
         __import__("gdviz." + m)
 clock("import gdviz.* (the page's)", gdviz_modules)
 from streamlit.runtime.scriptrunner.script_cache import ScriptCache
@@ -139,8 +139,12 @@ def errors(at: AppTest) -> list[str]:
 
 
 def payload(at: AppTest) -> dict[str, int]:
-    """Bytes of each Plotly figure's JSON spec as the page sends it, by chart key."""
-    return {c.key: len(c.proto.spec) for c in at.get("plotly_chart")}
+    """Bytes of what the page sends for its charts: each Plotly figure's JSON spec, and the
+    player's data (both figures, every frame's moving values and read-outs), by key."""
+    sizes = {c.key: len(c.proto.spec) for c in at.get("plotly_chart")}
+    return sizes | {
+        f"player {i}": len(c.proto.json) for i, c in enumerate(at.get("bidi_component"))
+    }
 
 
 def in_fresh_process(code: str, *args: str) -> dict:
@@ -274,7 +278,9 @@ def control_changes(
     picks = [shown[j + offset] for j in np.linspace(10, len(shown) - 8, CHANGES).astype(int)]
 
     def step(at: AppTest, i: int):
-        return picks[i], at.select_slider(key="step").set_value(picks[i]).run
+        # What the player does when it stops on a step: hand it to the page, which reruns.
+        at.session_state["step"] = picks[i]
+        return picks[i], at.run
 
     names = ["momentum", "nesterov", "adagrad", "rmsprop", "adam", "gd"]  # each one a change
 
@@ -288,7 +294,7 @@ def control_changes(
 
     measure("lr", lr, lambda at: at.number_input(key="lr").value)
     measure("steps", steps, lambda at: at.number_input(key="steps").value)
-    measure("step (select_slider)", step, lambda at: at.select_slider(key="step").value)
+    measure("step (player hands it back)", step, lambda at: at.session_state["step"])
     measure(
         "optimizer (selectbox)",
         optimizer,
@@ -438,7 +444,7 @@ def main() -> None:
 
     table.show(base)
     print()
-    print("Payload: sum of len(proto.spec) over the page's plotly_chart elements")
+    print("Payload: bytes the page sends for its charts (the player's data)")
     show_payload("default page (1000 steps)", default_payload)
     total_10k = show_payload("10,000 steps", payload_10k)
     show_payload("generate, n=100,000", payload_100k)
