@@ -12,8 +12,18 @@ from helpers import arr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdviz.compare.run import GRID_SIZE, REACH_DISTANCE, TABLE_COLUMNS, compare, summary_rows
+from gdviz.compare.run import (
+    GRID_SIZE,
+    REACH_DISTANCE,
+    REACHED,
+    compare,
+    status_words,
+    summary_rows,
+    table_columns,
+)
 from gdviz.compare.settings import (
+    CUSTOM,
+    DEFAULT_FORMULA,
     DEFAULT_OPTIMIZERS,
     DEFAULT_STEPS,
     MAX_STEPS,
@@ -22,13 +32,20 @@ from gdviz.compare.settings import (
     default_runs,
     from_query,
     to_query,
+    typed_rates,
 )
 from gdviz.engine import run
 from gdviz.errors import GdvizError
+from gdviz.expression import parse_function
 from gdviz.objectives import TEST_FUNCTIONS, test_function
 from gdviz.optimizers import OPTIMIZERS
 from gdviz.timeline import frame_steps
-from gdviz.views.compare import comparison_floor, comparison_spec, contour_levels
+from gdviz.views.compare import (
+    MARKERS_ON_LINE,
+    comparison_floor,
+    comparison_spec,
+    contour_levels,
+)
 
 VALLEY_RACE = CompareSettings(runs=(("gd", 0.2), ("momentum", 0.02), ("adam", 0.1)))
 
@@ -317,12 +334,48 @@ def test_results_are_read_only_and_the_grid_is_shared(valley_race):
         assert not t.params.flags.writeable
 
 
-def test_summary_rows_match_the_table_columns(valley_race):
+def test_summary_rows_put_the_distance_second_without_a_tolerance(valley_race):
+    columns = table_columns(valley_race)
+    assert columns == ("optimizer", "distance to minimum", "status", "γ", "final f", REACHED)
     rows = summary_rows(valley_race)
-    assert [list(r) for r in rows] == [list(TABLE_COLUMNS)] * 3
+    assert [tuple(r) for r in rows] == [columns] * 3
     assert [r["optimizer"] for r in rows] == ["Gradient descent", "Momentum", "Adam"]
-    assert rows[0]["learning rate"] == 0.2 and rows[0]["status"] == "max steps"
-    assert rows[0][TABLE_COLUMNS[-1]] == valley_race.summaries[0].reached_at
+    assert rows[0]["γ"] == 0.2 and rows[0]["status"] == "reached the minimum"
+    for row, s in zip(rows, valley_race.summaries, strict=True):
+        assert row[REACHED] == s.reached_at and row["distance to minimum"] == s.distance
+
+
+def test_with_a_tolerance_the_second_column_is_the_steps_to_reach_it():
+    result = compare(replace(VALLEY_RACE, tol=1e-6, runs=(*VALLEY_RACE.runs, ("adagrad", 1e-4))))
+    key = "steps to ‖∇f‖ ≤ 1e-06"
+    assert table_columns(result)[:3] == ("optimizer", key, "status")
+    rows = summary_rows(result)
+    for row, t in zip(rows[:3], result.trajectories[:3], strict=True):
+        assert row[key] == t.steps and row["status"] == "converged"
+        assert t.grad_norm[t.steps] <= 1e-6 < t.grad_norm[t.steps - 1]
+    assert rows[3][key] is None and rows[3]["status"] == "out of steps"
+
+
+@pytest.mark.parametrize(
+    ("settings", "words"),
+    [
+        (replace(VALLEY_RACE, runs=(("gd", 1.5),)), "diverged at step "),
+        (replace(VALLEY_RACE, runs=(("gd", 1e-5),)), "out of steps"),
+        (replace(VALLEY_RACE, runs=(("gd", 0.2),)), "reached the minimum"),
+        (replace(VALLEY_RACE, runs=(("gd", 0.2),), tol=1e-9), "converged"),
+        (replace(VALLEY_RACE, runs=(("gd", 0.01),), tol=1.0), "stopped short of a minimum"),
+    ],
+)
+def test_status_words_say_what_happened(settings, words):
+    [summary] = compare(settings).summaries
+    assert status_words(summary).startswith(words)
+    if words.startswith("diverged"):
+        assert status_words(summary) == f"diverged at step {summary.diverged_at:,}"
+
+
+def test_without_minimum_or_tolerance_there_is_no_key_column():
+    result = compare(CompareSettings.for_function("saddle"))
+    assert table_columns(result) == ("optimizer", "status", "γ", "final f")
 
 
 def test_a_start_where_f_is_infinite_is_an_error():
@@ -410,7 +463,7 @@ def test_loss_panel_shows_the_gap_to_the_minimum_on_a_log_axis(valley_race):
     assert "log scale" in layout["yaxis2"]["title"]["text"]
     floor = comparison_floor(valley_race)
     assert layout["yaxis2"]["range"][0] == pytest.approx(math.log10(floor))
-    curves = [t for t in spec["data"] if t.get("xaxis") == "x2" and t["mode"] == "lines"]
+    curves = [t for t in spec["data"] if t.get("xaxis") == "x2" and t["mode"] == "lines+markers"]
     for curve, t in zip(curves, valley_race.trajectories, strict=True):
         np.testing.assert_array_equal(arr(curve["customdata"]), t.loss - valley_race.f_min)
         y = arr(curve["y"])
@@ -445,7 +498,8 @@ def test_slider_read_out_lists_every_optimizer(valley_race):
 
 def test_paths_minima_and_start(valley_race):
     spec = comparison_spec(valley_race, 0)
-    paths = [t for t in spec["data"] if t.get("legendgroup") in OPTIMIZERS and t["mode"] == "lines"]
+    paths = [t for t in spec["data"] if t.get("legendgroup") in OPTIMIZERS]
+    paths = [t for t in paths if t["mode"] == "lines+markers"]
     paths = [t for t in paths if t["xaxis"] == "x"]
     for path, t in zip(paths, valley_race.trajectories, strict=True):
         np.testing.assert_array_equal(arr(path["x"]), t.params[:, 0])
@@ -459,7 +513,7 @@ def test_paths_minima_and_start(valley_race):
 def test_large_arrays_travel_as_typed_arrays(valley_race):
     """As on the main page: paths, loss curves and contour lines are base64, not text."""
     spec = comparison_spec(valley_race, 0)
-    large = [t for t in spec["data"] if t["mode"] == "lines"]
+    large = [t for t in spec["data"] if t["mode"].startswith("lines")]
     assert len(large) == 2 * len(VALLEY_RACE.runs) + len(contours(spec))
     for trace in large:
         assert isinstance(trace["x"], dict) and trace["x"]["dtype"] == "f8"
@@ -514,3 +568,111 @@ def test_no_optimizers_still_draws_the_function():
     go.Figure(spec)
     assert len(spec["frames"]) == 1 and spec["frames"][0]["traces"] == []
     assert "start" in names(spec)
+
+
+def test_every_curve_has_its_colour_dash_and_marker(valley_race):
+    """Never colour alone: each optimizer's path, loss curve and moving markers carry its
+    registry row's colour, dash and marker shape; the legend entry (the path) shows all three."""
+    spec = comparison_spec(valley_race, 0)
+    for name, _ in VALLEY_RACE.runs:
+        style = OPTIMIZERS[name].style
+        mine = [t for t in spec["data"] if t.get("legendgroup") == name]
+        lines = [t for t in mine if t["mode"] == "lines+markers"]
+        assert len(lines) == 2  # the path and the loss curve
+        for t in lines:
+            assert (t["line"]["color"], t["line"]["dash"]) == (style.color, style.dash)
+            assert (t["marker"]["symbol"], t["marker"]["color"]) == (style.marker, style.color)
+            assert t["marker"]["maxdisplayed"] == MARKERS_ON_LINE
+        markers = [t for t in mine if t["mode"] == "markers"]
+        assert [m["marker"]["symbol"] for m in markers] == [style.marker] * 2
+        assert [t.get("showlegend", True) for t in mine].count(True) == 1
+    styles = {(s.color, s.dash, s.marker) for s in (OPTIMIZERS[n].style for n in OPTIMIZERS)}
+    assert len({c for c, _, _ in styles}) == len({d for _, d, _ in styles}) == len(OPTIMIZERS)
+
+
+# --------------------------------------------------------------------------------------------
+# A typed function
+# --------------------------------------------------------------------------------------------
+
+
+def test_the_typed_valley_races_exactly_like_the_built_in_one():
+    typed = compare(replace(VALLEY_RACE, function=CUSTOM, fn="x^2 + x*y + y^2"))
+    built_in = compare(VALLEY_RACE)
+    for a, b in zip(typed.trajectories, built_in.trajectories, strict=True):
+        np.testing.assert_allclose(a.params, b.params, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(a.loss, b.loss, rtol=0, atol=1e-12)
+    assert typed.function.minima == ((0.0, 0.0),) and typed.f_min == 0.0
+    assert [s.reached_at for s in typed.summaries] == [s.reached_at for s in built_in.summaries]
+
+
+def test_a_typed_function_is_stored_normalised_and_round_trips():
+    s = CompareSettings.for_function(CUSTOM, fn="sin(x)*cos(y) + 0.1*(x^2+y^2)", span=4.5)
+    assert s.fn == "sin(x)*cos(y) + 0.1*(x**2 + y**2)"
+    query = to_query(s)
+    assert query["function"] == "custom" and query["fn"] == s.fn and query["span"] == "4.5"
+    assert "kappa" not in query
+    assert from_query(query) == (s, [])
+    assert "fn" not in to_query(CompareSettings()) and "span" not in to_query(CompareSettings())
+
+
+def test_a_typed_function_has_its_window_and_start():
+    s = CompareSettings.for_function(CUSTOM, fn="x**2 + 3*y**2", span=2.0, x0=1.5, y0=1.0)
+    fn = s.objective()
+    assert fn.window == ((-2.0, 2.0), (-2.0, 2.0)) and fn.start == (1.5, 1.0)
+    result = compare(s)
+    assert all(t.params[0].tolist() == [1.5, 1.0] for t in result.trajectories)
+    (x_lo, x_hi), (y_lo, y_hi) = result.grid.window
+    assert x_lo <= -2 and x_hi >= 2 and y_lo <= -2 and y_hi >= 2
+
+
+def test_a_link_with_only_fn_means_the_typed_function():
+    s, notes = from_query({"fn": "x**2 + 3*y**2"})
+    assert (s.function, s.fn, notes) == (CUSTOM, DEFAULT_FORMULA, [])
+    s, notes = from_query({"function": "rosenbrock", "fn": "junk(", "span": "9"})
+    assert s == CompareSettings.for_function("rosenbrock") and notes == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ("__import__('os')", "quotes"),
+        ("9**9**9", "exponent"),
+        ("x" * 10_240, "10,240 characters"),
+        ("x.__class__", "Attribute access"),
+        ("z + 1", "Unknown name 'z'"),
+    ],
+)
+def test_a_refused_formula_in_a_link_is_a_note_and_falls_back(raw, words):
+    s, notes = from_query({"function": "custom", "fn": raw})
+    assert s.function == CUSTOM and s.fn == DEFAULT_FORMULA
+    [note] = notes
+    assert note.startswith("Ignored fn=") and words in note and DEFAULT_FORMULA in note
+    assert len(note) < 600  # the 10 kB input is quoted shortened
+
+
+def test_settings_refuse_a_formula_the_parser_refuses():
+    with pytest.raises(GdvizError, match="Unknown name"):
+        CompareSettings(function=CUSTOM, fn="q")
+
+
+def test_typed_quadratics_start_at_half_the_stability_limit():
+    rates, reason = typed_rates("x**2 + 3*y**2")  # H = diag(2, 6): λmax = 6
+    assert rates["gd"] == pytest.approx(1 / 6, rel=0.07) and rates["gd"] <= 1 / 6
+    mu = OPTIMIZERS["momentum"].hyperparameter("momentum").default
+    assert rates["momentum"] <= 0.5 * 2 * (1 + mu) / 6
+    assert rates["momentum"] == pytest.approx(0.5 * 2 * (1 + mu) / 6, rel=0.07)
+    assert rates["nesterov"] <= 0.5 * 2 * (1 + mu) / ((1 + 2 * mu) * 6)
+    for name in ("adagrad", "rmsprop", "adam"):
+        assert rates[name] == OPTIMIZERS[name].learning_rates["valley"]
+    assert "quadratic" in reason and "λmax = 6" in reason
+    result = compare(CompareSettings.for_function(CUSTOM, fn="x**2 + 3*y**2"))
+    assert [s.status for s in result.summaries if s.status == "diverged"] == []
+    assert dict(result.settings.runs) == {n: rates[n] for n in DEFAULT_OPTIMIZERS}
+
+
+@pytest.mark.parametrize("formula", ["sin(x)*cos(y) + 0.1*(x**2 + y**2)", "x**2 - y**2"])
+def test_other_typed_functions_borrow_the_valleys_rates(formula):
+    rates, reason = typed_rates(formula)
+    assert rates == {n: OPTIMIZERS[n].learning_rates["valley"] for n in OPTIMIZERS}
+    assert "valley" in reason
+    assert parse_function(formula).minima == ()

@@ -176,36 +176,57 @@ def compare(settings: CompareSettings) -> Comparison:
     )
 
 
-TABLE_COLUMNS = (
-    "optimizer",
-    "learning rate",
-    "status",
-    "steps",
-    "final point",
-    "final loss",
-    "distance to minimum",
-    "reached 1e-3 of a minimum at step",  # REACH_DISTANCE
-)
+def status_words(s: RunSummary) -> str:
+    """What happened, in the fewest words that are true (the table's status column)."""
+    if s.status == "diverged":
+        return f"diverged at step {s.diverged_at:,}" if s.diverged_at is not None else "diverged"
+    if s.status == "converged":
+        near = s.reached_at is not None or s.nearest_minimum is None
+        return "converged" if near else "stopped short of a minimum"
+    return "reached the minimum" if s.reached_at is not None else "out of steps"
+
+
+def key_column(settings: CompareSettings, has_minima: bool) -> str | None:
+    """The table's most telling column: steps to the tolerance when there is one, else the
+    distance to the nearest minimum (None: no tolerance and no minimum)."""
+    if settings.tol > 0:
+        return f"steps to ‖∇f‖ ≤ {settings.tol:g}"
+    return "distance to minimum" if has_minima else None
+
+
+REACHED = f"reached {REACH_DISTANCE:g} of a minimum at step"
+
+
+def table_columns(comparison: Comparison) -> tuple[str, ...]:
+    """The results table's columns, the most telling one second, so it is never off screen."""
+    has_minima = bool(comparison.function.minima)
+    key = key_column(comparison.settings, has_minima)
+    return (
+        "optimizer",
+        *((key,) if key else ()),
+        "status",
+        "γ",
+        "final f",
+        *((REACHED,) if has_minima else ()),
+    )
 
 
 def summary_rows(comparison: Comparison) -> list[dict[str, object]]:
     """One row per optimizer for the results table (None where a value does not apply)."""
-    return [
-        dict(
-            zip(
-                TABLE_COLUMNS,
-                (
-                    s.title,
-                    s.lr,
-                    s.status.replace("_", " "),
-                    s.steps,
-                    f"({s.final_x:.4g}, {s.final_y:.4g})",
-                    s.final_loss,
-                    s.distance,
-                    s.reached_at,
-                ),
-                strict=True,
-            )
-        )
-        for s in comparison.summaries
-    ]
+    columns = table_columns(comparison)
+    key = key_column(comparison.settings, bool(comparison.function.minima))
+    rows = []
+    for s in comparison.summaries:
+        values = {
+            "optimizer": s.title,
+            "status": status_words(s),
+            "γ": s.lr,
+            "final f": s.final_loss,
+            REACHED: s.reached_at,
+        }
+        if key == "distance to minimum":
+            values[key] = s.distance
+        elif key:
+            values[key] = s.steps if s.status == "converged" else None
+        rows.append({c: values[c] for c in columns})
+    return rows

@@ -7,6 +7,12 @@ optimizer — f − f_min on a log axis where the minimum is known, f on a linea
 not (the saddle) — with a marker per optimizer. Frames (named by step, at most 200) carry only
 the markers; one Play/Pause, speed buttons and a step slider whose read-out lists every
 optimizer's loss at that step. Large arrays travel as Plotly typed arrays, as on the main page.
+
+The figure is drawn from a `RacePicture` (optimizer names, their trajectories, one grid, one
+timeline, the start and the minima), so the line-fit race (`gdviz.views.race`) draws the same
+figure over (m, b): `comparison_spec` is `race_figure(comparison_picture(comparison))`.
+Each optimizer is told apart by its registry row's colour, dash and marker together, in the
+paths, the loss curves, the moving markers and the legend.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ import numpy as np
 from gdviz.compare.run import Comparison
 from gdviz.engine import Trajectory
 from gdviz.optimizers import OPTIMIZERS
-from gdviz.surface import in_sight
+from gdviz.surface import Grid, in_sight
+from gdviz.timeline import Timeline
 from gdviz.views.linefit import (
     CONTOUR_LEVELS,
     contour_lines,
@@ -36,6 +43,42 @@ LOG_FLOOR = 1e-16
 LEFT, RIGHT = [0.0, 0.46], [0.56, 1.0]  # the panels' horizontal domains
 CONTOUR = {"xaxis": "x", "yaxis": "y"}
 LOSS = {"xaxis": "x2", "yaxis": "y2"}
+MARKERS_ON_LINE = 8  # symbols drawn along a path or a curve: the shape shows, not a crowd
+HEIGHT = 560  # px: with the page's title it fits a 1280×720 projector
+
+
+class RacePicture(NamedTuple):
+    """What the race figure needs, whatever was minimised (a 2-D function or a line fit)."""
+
+    names: tuple[str, ...]  # optimizer names (registry keys), in the order raced
+    trajectories: tuple[Trajectory, ...]
+    grid: Grid
+    timeline: Timeline
+    start: tuple[float, float]
+    start_loss: float
+    f_min: float | None  # None: no minimum known (the loss panel shows f itself)
+    minima: tuple[tuple[float, float], ...]
+    axes: tuple[str, str] = ("x", "y")  # the parameters' names
+    loss: str = "f"  # the loss's name in the panel and the read-out
+    minimum_name: str = "minimum"
+
+
+def comparison_picture(comparison: Comparison) -> RacePicture:
+    s = comparison.settings
+    return RacePicture(
+        names=tuple(name for name, _ in s.runs),
+        trajectories=comparison.trajectories,
+        grid=comparison.grid,
+        timeline=comparison.timeline,
+        start=(float(s.x0), float(s.y0)),
+        start_loss=comparison.start_loss,
+        f_min=comparison.f_min,
+        minima=comparison.function.minima,
+    )
+
+
+def _picture(race: RacePicture | Comparison) -> RacePicture:
+    return race if isinstance(race, RacePicture) else comparison_picture(race)
 
 
 class _Curve(NamedTuple):
@@ -46,13 +89,14 @@ class _Curve(NamedTuple):
     exact: np.ndarray
 
 
-def comparison_floor(comparison: Comparison) -> float:
+def comparison_floor(comparison: RacePicture | Comparison) -> float:
     """The bottom of the log axis: LOG_FLOOR relative to the start's f − f_min (at least 1)."""
+    comparison = _picture(comparison)
     start_gap = comparison.start_loss - (comparison.f_min or 0.0)
     return LOG_FLOOR * max(abs(start_gap), 1.0)
 
 
-def _curve(comparison: Comparison, t: Trajectory) -> _Curve:
+def _curve(comparison: RacePicture, t: Trajectory) -> _Curve:
     """f on a linear axis when there is no minimum; else f − f_min for the log axis, where a
     value below the floor sends the line off the bottom edge and the marker sits on it."""
     if comparison.f_min is None:
@@ -62,7 +106,7 @@ def _curve(comparison: Comparison, t: Trajectory) -> _Curve:
     return _Curve(np.where(gap >= floor, gap, floor * 1e-3), np.maximum(gap, floor), gap)
 
 
-def _loss_range(comparison: Comparison, curves: list[_Curve]) -> tuple[str, list[float]]:
+def _loss_range(comparison: RacePicture, curves: list[_Curve]) -> tuple[str, list[float]]:
     """(axis type, range) of the loss panel; a diverging curve may leave it at the top."""
     shown = [
         c.exact[in_sight(t.loss, comparison.start_loss)]
@@ -83,7 +127,7 @@ def _loss_range(comparison: Comparison, curves: list[_Curve]) -> tuple[str, list
     return "log", [lo if lowest < floor else lo - pad, hi + pad]
 
 
-def contour_levels(comparison: Comparison) -> np.ndarray:
+def contour_levels(comparison: RacePicture | Comparison) -> np.ndarray:
     """The values of f whose level lines are drawn (none when f is flat or nowhere finite).
 
     With a minimum: spaced geometrically above the lowest f in view, from a hundredth of the
@@ -91,6 +135,7 @@ def contour_levels(comparison: Comparison) -> np.ndarray:
     the walls far away are (Beale's rise to 1e5). Without one (the saddle): evenly spaced, so
     the saddle's shape shows rather than the rings round the lowest corner in view.
     """
+    comparison = _picture(comparison)
     z = comparison.grid.z
     z = z[np.isfinite(z)]
     if z.size == 0 or not z.max() > z.min():
@@ -108,11 +153,18 @@ def _at(t: Trajectory, k: int) -> int:
     return min(k, t.steps)
 
 
-def step_label(comparison: Comparison, k: int) -> str:
+def _what(comparison: RacePicture) -> str:
+    """The loss panel's quantity: f − f_min where the minimum is known, else f."""
+    f = comparison.loss
+    return f if comparison.f_min is None else f"{f} − {f}_min"
+
+
+def step_label(comparison: RacePicture | Comparison, k: int) -> str:
     """The slider's read-out: each optimizer's loss (f − f_min, or f) at step k."""
-    what = "f" if comparison.f_min is None else "f − f_min"
+    comparison = _picture(comparison)
+    what = _what(comparison)
     parts = []
-    for (name, _), t in zip(comparison.settings.runs, comparison.trajectories, strict=True):
+    for name, t in zip(comparison.names, comparison.trajectories, strict=True):
         if k > t.steps and t.status == "diverged":
             value = "diverged"
         else:
@@ -133,36 +185,51 @@ def _line(name: str, width: float) -> dict:
     return {"color": style.color, "dash": style.dash, "width": width}
 
 
-def _path(name: str, t: Trajectory) -> dict:
+def _symbols(name: str, size: float) -> dict:
+    """A few of the optimizer's own marker shapes along its line (and in the legend), so a
+    line is known by colour, dash and shape."""
+    style = OPTIMIZERS[name].style
+    return {
+        "symbol": style.marker,
+        "color": style.color,
+        "size": size,
+        "maxdisplayed": MARKERS_ON_LINE,
+        "line": {"color": "white", "width": 0.8},
+    }
+
+
+def _path(name: str, t: Trajectory, axes: tuple[str, str]) -> dict:
     title = escape_html(OPTIMIZERS[name].title)
+    a, b = (escape_html(v) for v in axes)
     return {
         "type": "scatter",
         "x": t.params[:, 0],
         "y": t.params[:, 1],
-        "mode": "lines",
+        "mode": "lines+markers",
         "name": f"{title} (γ = {t.lr:g})",
         "legendgroup": name,
         "line": _line(name, 2.5),
-        "hovertemplate": f"{title}<br>x = %{{x:.6g}}<br>y = %{{y:.6g}}<extra></extra>",
+        "marker": _symbols(name, 9),
+        "hovertemplate": f"{title}<br>{a} = %{{x:.6g}}<br>{b} = %{{y:.6g}}<extra></extra>",
         **CONTOUR,
     }
 
 
-def _minima(minima: tuple[tuple[float, float], ...]) -> dict:
+def _minima(minima: tuple[tuple[float, float], ...], label: str = "minimum") -> dict:
     mx, my = zip(*minima, strict=True)
     return {
         "type": "scatter",
         "x": list(mx),
         "y": list(my),
         "mode": "markers",
-        "name": "minimum" if len(minima) == 1 else "minima",
+        "name": label if len(minima) == 1 else "minima",
         "marker": {
             "symbol": "star",
             "size": 17,
             "color": MINIMUM_COLOR,
             "line": {"color": "black", "width": 1},
         },
-        "hovertemplate": "minimum (%{x:.6g}, %{y:.6g})<extra></extra>",
+        "hovertemplate": f"{label} (%{{x:.6g}}, %{{y:.6g}})<extra></extra>",
         **CONTOUR,
     }
 
@@ -174,11 +241,12 @@ def _loss_curve(name: str, t: Trajectory, curve: _Curve, what: str) -> dict:
         "x": np.arange(t.steps + 1),
         "y": curve.line,
         "customdata": curve.exact,
-        "mode": "lines",
+        "mode": "lines+markers",
         "name": f"{title}: {what}",
         "legendgroup": name,
         "showlegend": False,
         "line": _line(name, 2),
+        "marker": _symbols(name, 8),
         "hovertemplate": f"{title}<br>step %{{x}}<br>{what} = %{{customdata:.6g}}<extra></extra>",
         **LOSS,
     }
@@ -238,63 +306,59 @@ def _start(x0: float, y0: float) -> dict:
 # --------------------------------------------------------------------------------------------
 
 
-def _panel_title(text: str, axis: str) -> dict:
-    """A title centred above the panel of x axis `axis`."""
-    return {
-        "text": text,
-        "xref": f"{axis} domain",
-        "yref": "paper",
-        "x": 0.5,
-        "y": 1.0,
-        "xanchor": "center",
-        "yanchor": "bottom",
-        "yshift": 8,
-        "showarrow": False,
-        "font": {"size": 15},
-    }
-
-
-def _layout(comparison: Comparison, k0: int, axis_type: str, loss_range: list[float]) -> dict:
-    fn, grid = comparison.function, comparison.grid
+def _layout(comparison: RacePicture, k0: int, axis_type: str, loss_range: list[float]) -> dict:
+    """Two panels side by side, the legend in one row above them, Play and the step slider
+    below: one screen of a 1280×720 projector (`HEIGHT`)."""
+    grid = comparison.grid
     has_min = comparison.f_min is not None
-    what = "f − f_min" if has_min else "f"
+    what = _what(comparison)
     loss_title = (
-        "f − f_min (log scale: reaching the minimum means 0, infinitely far down)"
+        f"{what} (log scale; the minimum is 0, infinitely far down)"
         if has_min
-        else "f (linear scale: this function has no minimum)"
+        else f"{comparison.loss} (linear scale: no minimum known)"
     )
     last = comparison.timeline.last
     steps = comparison.timeline.steps.tolist()
+    a, b = (escape_html(v) for v in comparison.axes)
     return {
-        "height": 730,
-        "margin": {"l": 60, "r": 20, "t": 66, "b": 250},  # t: the titles clear the mode bar
+        "height": HEIGHT,
+        "margin": {"l": 60, "r": 16, "t": 58, "b": 150},
         "showlegend": True,
-        "legend": {"orientation": "h", "y": -0.43, "yanchor": "top", "x": 0.0},
+        # Above the panels, left-aligned, so the mode bar (top right, on hover) stays clear.
+        "legend": {
+            "orientation": "h",
+            "x": 0.0,
+            "xanchor": "left",
+            "y": 1.02,
+            "yanchor": "bottom",
+            "font": {"size": 12},
+            "itemwidth": 30,
+        },
         "uirevision": "gdviz-compare",
         "hovermode": "closest",
         "xaxis": {
-            "title": {"text": "x"},
+            "title": {"text": a, "standoff": 4},
             "range": list(grid.window[0]),
             "domain": LEFT,
             "anchor": "y",
             "zeroline": False,
         },
         "yaxis": {
-            "title": {"text": "y"},
+            "title": {"text": b, "standoff": 4},
             "range": list(grid.window[1]),
             "domain": [0.0, 1.0],
             "anchor": "x",
             "zeroline": False,
         },
         "xaxis2": {
-            "title": {"text": "step"},
+            "title": {"text": "step", "standoff": 4},
             "range": [-0.01 * last - 0.5, 1.01 * last + 0.5],
             "domain": RIGHT,
             "anchor": "y2",
             "zeroline": False,
         },
         "yaxis2": {
-            "title": {"text": loss_title},
+            "title": {"text": loss_title, "font": {"size": 13}},
             "type": axis_type,
             "range": loss_range,
             "domain": [0.0, 1.0],
@@ -302,13 +366,7 @@ def _layout(comparison: Comparison, k0: int, axis_type: str, loss_range: list[fl
             "exponentformat": "power",
             "zeroline": not has_min,
         },
-        "annotations": [
-            _panel_title(
-                f"{escape_html(fn.name)}: f = {escape_html(fn.formula)}, with every path", "x"
-            ),
-            _panel_title(f"{what} per step", "x2"),
-        ],
-        "updatemenus": player_buttons(-0.15, speeds_x=0.17),
+        "updatemenus": player_buttons(-0.2, speeds_x=0.17),
         "sliders": [
             step_slider(
                 steps,
@@ -316,19 +374,19 @@ def _layout(comparison: Comparison, k0: int, axis_type: str, loss_range: list[fl
                 steps.index(k0),
                 x=0.0,  # a row of its own: the read-out lists every optimizer
                 length=1.0,
-                y=-0.21,
+                y=-0.24,
             )
         ],
     }
 
 
-def comparison_spec(comparison: Comparison, step: int = 0) -> dict:
-    """The comparison as a plain-dict Plotly figure, animated by step (see the module docstring).
+def race_figure(comparison: RacePicture, step: int = 0) -> dict:
+    """The race as a plain-dict Plotly figure, animated by step (see the module docstring).
 
     Hovering a level line reads out its loss, a path its point, a curve the exact loss.
     `step` is where the markers and the slider start (snapped to a frame step).
     """
-    runs = [name for name, _ in comparison.settings.runs]
+    runs = list(comparison.names)
     trajectories = comparison.trajectories
     k0 = comparison.timeline.snap(step)
     curves = [_curve(comparison, t) for t in trajectories]
@@ -337,13 +395,13 @@ def comparison_spec(comparison: Comparison, step: int = 0) -> dict:
     # diverging curve is above the range (the slider's read-out gives the true values).
     bounds = [10.0**v for v in loss_range] if axis_type == "log" else loss_range
     markers = [np.clip(c.marker, *bounds) for c in curves]
-    what = "f" if comparison.f_min is None else "f − f_min"
+    what = _what(comparison)
 
     levels = contour_levels(comparison)
     data = [{**line, **CONTOUR} for line in contour_lines(comparison.grid, levels)]
-    data += [_path(name, t) for name, t in zip(runs, trajectories, strict=True)]
-    if comparison.function.minima:
-        data.append(_minima(comparison.function.minima))
+    data += [_path(name, t, comparison.axes) for name, t in zip(runs, trajectories, strict=True)]
+    if comparison.minima:
+        data.append(_minima(comparison.minima, comparison.minimum_name))
     data += [
         _loss_curve(name, t, c, what) for name, t, c in zip(runs, trajectories, curves, strict=True)
     ]
@@ -352,7 +410,7 @@ def comparison_spec(comparison: Comparison, step: int = 0) -> dict:
     data += [_marker(n, x, y, on_contour=True) for n, (x, y) in zip(runs, on_contour, strict=True)]
     data += [_marker(n, x, y, on_contour=False) for n, (x, y) in zip(runs, on_loss, strict=True)]
     moving = list(range(first_marker, len(data)))
-    data.append(_start(float(comparison.settings.x0), float(comparison.settings.y0)))
+    data.append(_start(*comparison.start))
 
     frames = []
     for k in comparison.timeline.steps.tolist():
@@ -361,3 +419,8 @@ def comparison_spec(comparison: Comparison, step: int = 0) -> dict:
         frames.append({"name": str(k), "data": points, "traces": moving})
     layout = _layout(comparison, k0, axis_type, loss_range)
     return {"data": [pack_arrays(trace) for trace in data], "layout": layout, "frames": frames}
+
+
+def comparison_spec(comparison: Comparison, step: int = 0) -> dict:
+    """The comparison page's figure: `race_figure` of the comparison."""
+    return race_figure(comparison_picture(comparison), step)
