@@ -70,6 +70,12 @@ trap 'stop; exit 130' INT
 trap 'stop; exit 143' TERM
 trap stop EXIT
 
+# Streamlit's frontend files, for nginx to send itself (gzipped once here; see the template).
+mkdir -p "$run_dir/www"
+cp -r "$("$python" -c 'import os, streamlit; print(os.path.join(os.path.dirname(streamlit.__file__), "static", "static"))')" "$run_dir/www/static"
+find "$run_dir/www/static" -type f \( -name '*.js' -o -name '*.css' -o -name '*.json' -o -name '*.svg' \) \
+  -size +1k -exec gzip -k -6 {} +
+
 export STREAMLIT_SERVER_COOKIE_SECRET="${GDVIZ_COOKIE_SECRET:-$("$python" -c 'import secrets; print(secrets.token_hex(32))')}"
 
 upstreams=""
