@@ -30,6 +30,7 @@ class Field:
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] = ()
+    url_name: str | None = None  # the parameter's name in links, when not the field's
 
     def parse(self, name: str, raw: str, default: Any) -> tuple[Any, str | None]:
         """(value, note): the parsed value, or the default/clamped value and why, in words."""
@@ -70,9 +71,13 @@ def param(
     low: float | None = None,
     high: float | None = None,
     choices: tuple[str, ...] = (),
+    *,
+    url_name: str | None = None,
 ) -> Any:
-    """A dataclass field that travels in the URL under its own name, parsed by `Field`."""
-    return dataclasses.field(default=default, metadata={"url": Field(kind, low, high, choices)})
+    """A dataclass field that travels in the URL under its own name (or `url_name`, which
+    keeps links working when a field is renamed), parsed by `Field`."""
+    spec = Field(kind, low, high, choices, url_name)
+    return dataclasses.field(default=default, metadata={"url": spec})
 
 
 def url_fields(cls: type) -> dict[str, Field]:
@@ -114,7 +119,7 @@ def read_fields(
 ) -> Record:
     """`defaults` with every declared URL field found in `params` parsed in (but `skip`)."""
     values = {
-        name: read_param(params, name, spec, getattr(defaults, name), notes)
+        name: read_param(params, spec.url_name or name, spec, getattr(defaults, name), notes)
         for name, spec in url_fields(type(defaults)).items()
         if name not in skip
     }
@@ -133,7 +138,7 @@ def format_value(value: object) -> str:
 def write_fields(record: object, *, skip: Collection[str] = ()) -> dict[str, str]:
     """The declared URL fields of `record` as query parameters (but `skip`)."""
     return {
-        name: format_value(getattr(record, name))
-        for name in url_fields(type(record))
+        spec.url_name or name: format_value(getattr(record, name))
+        for name, spec in url_fields(type(record)).items()
         if name not in skip
     }

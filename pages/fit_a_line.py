@@ -154,9 +154,9 @@ def sample_points(name: str) -> Points:
 
 @cached
 def generated_points(
-    n: int, slope: float, intercept: float, noise: float, xmin: float, xmax: float, seed: int
+    n: int, slope: float, intercept: float, noise: float, x_min: float, x_max: float, seed: int
 ) -> Points:
-    return generate_points(n, slope, intercept, noise, xmin, xmax, seed)
+    return generate_points(n, slope, intercept, noise, x_min, x_max, seed)
 
 
 @cached
@@ -220,24 +220,24 @@ def generator_controls() -> tuple[Points, str, DataSource]:
     right.number_input("Intercept", -1e6, 1e6, step=0.5, key="intercept", on_change=reset_step)
     left.number_input("Noise σ", 0.0, 1e6, step=0.5, key="noise", on_change=reset_step)
     right.number_input("Seed", 0, 2**32 - 1, step=1, key="seed", on_change=reset_step)
-    left.number_input("x min", -1e9, 1e9, step=1.0, key="xmin", on_change=reset_step)
-    right.number_input("x max", -1e9, 1e9, step=1.0, key="xmax", on_change=reset_step)
+    left.number_input("x min", -1e9, 1e9, step=1.0, key="x_min", on_change=reset_step)
+    right.number_input("x max", -1e9, 1e9, step=1.0, key="x_max", on_change=reset_step)
     s = st.session_state
-    if s["xmin"] >= s["xmax"]:
+    if s["x_min"] >= s["x_max"]:
         sb.error("x min must be below x max; using 0 to 10 until it is.")
         args = (s["n"], s["slope"], s["intercept"], s["noise"], 0.0, 10.0, s["seed"])
     else:
-        args = (s["n"], s["slope"], s["intercept"], s["noise"], s["xmin"], s["xmax"], s["seed"])
+        args = (s["n"], s["slope"], s["intercept"], s["noise"], s["x_min"], s["x_max"], s["seed"])
     key = "generate:" + ",".join(repr(a) for a in args)
-    n, slope, intercept, noise, xmin, xmax, seed = args
+    n, slope, intercept, noise, x_min, x_max, seed = args
     source = DataSource(
         "generate",
         n=n,
         slope=slope,
         intercept=intercept,
         noise=noise,
-        x_min=xmin,
-        x_max=xmax,
+        x_min=x_min,
+        x_max=x_max,
         seed=seed,
     )
     return generated_points(*args), key, source

@@ -110,7 +110,7 @@ def test_generated_points_follow_the_generator_controls():
 
 def test_bad_generator_range_is_reported_and_the_page_keeps_working():
     at = page(dataset="generate")
-    at.number_input(key="xmin").set_value(20.0).run()
+    at.number_input(key="x_min").set_value(20.0).run()
     assert_clean(at)
     assert any("x min must be below x max" in e.value for e in at.sidebar.error)
     assert len(at.get("bidi_component")) == 1

@@ -127,7 +127,7 @@ CASES = {
         True,
         1.0,
         steps=200,
-        generator={"n": 40, "xmin": 100.0, "xmax": 110.0, "seed": 9},
+        generator={"n": 40, "x_min": 100.0, "x_max": 110.0, "seed": 9},
     ),
     "rmsprop-mse-scaled": Case("house-prices", "rmsprop", "mse", 0, True, 0.05, steps=200),
     "rmsprop-centered-momentum-huber-b7-scaled": Case(
@@ -180,8 +180,8 @@ def _prepare(case: Case, tmp_path: Path) -> tuple[Points, DataSource]:
         slope=settings.slope,
         intercept=settings.intercept,
         noise=settings.noise,
-        x_min=settings.xmin,
-        x_max=settings.xmax,
+        x_min=settings.x_min,
+        x_max=settings.x_max,
         seed=settings.seed,
         outliers=case.outliers,
     )

@@ -76,7 +76,7 @@ def test_long_user_text_is_cut_in_notes():
 
 def test_cross_field_rules():
     settings_, view, notes = from_query({"xmin": "5", "xmax": "1", "steps": "10", "step": "50"})
-    assert (settings_.xmin, settings_.xmax) == (0.0, 10.0)
+    assert (settings_.x_min, settings_.x_max) == (0.0, 10.0)
     assert view.step == 10
     assert len(notes) == 2
 
@@ -176,6 +176,6 @@ def test_any_query_gives_valid_settings_and_never_raises(params):
     settings_, view, notes = from_query(params)
     assert settings_.optimizer in OPTIMIZERS
     assert 1 <= settings_.steps <= MAX_PAGE_STEPS and 0 <= view.step <= settings_.steps
-    assert settings_.xmin < settings_.xmax
+    assert settings_.x_min < settings_.x_max
     assert all(isinstance(n, str) and n for n in notes)
     OPTIMIZERS[settings_.optimizer].build(settings_.lr, **settings_.hyperparameters())

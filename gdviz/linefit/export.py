@@ -141,8 +141,8 @@ class DataSource:
             slope=s.slope,
             intercept=s.intercept,
             noise=s.noise,
-            x_min=s.xmin,
-            x_max=s.xmax,
+            x_min=s.x_min,
+            x_max=s.x_max,
             seed=s.seed,
             outliers=outliers,
         )

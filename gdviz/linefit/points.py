@@ -16,7 +16,7 @@ def points_key(settings: LineFitSettings) -> str:
     """A key that names the points `settings` describe (for caches)."""
     if settings.dataset == GENERATE:
         values = (settings.n, settings.slope, settings.intercept, settings.noise)
-        values += (settings.xmin, settings.xmax, settings.seed)
+        values += (settings.x_min, settings.x_max, settings.seed)
         return "generate:" + ",".join(repr(v) for v in values)
     return f"sample:{settings.dataset}"
 
@@ -27,6 +27,6 @@ def points_for(settings: LineFitSettings) -> Points:
         raise GdvizError("Uploaded data cannot travel in a link: upload the file on this page.")
     if settings.dataset == GENERATE:
         s = settings
-        return generate_points(s.n, s.slope, s.intercept, s.noise, s.xmin, s.xmax, s.seed)
+        return generate_points(s.n, s.slope, s.intercept, s.noise, s.x_min, s.x_max, s.seed)
     sample = SAMPLES[settings.dataset]
     return load_csv(sample.path, x=sample.x, y=sample.y)

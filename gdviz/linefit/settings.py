@@ -23,7 +23,7 @@ UPLOAD = "upload"
 DATASETS = (*SAMPLES, GENERATE, UPLOAD)
 MAX_PAGE_STEPS = 10_000  # the page's cap; the engine's own is 100 000
 MAX_GENERATED_POINTS = 100_000
-GENERATOR_FIELDS = ("n", "slope", "intercept", "noise", "xmin", "xmax")
+GENERATOR_FIELDS = ("n", "slope", "intercept", "noise", "x_min", "x_max")
 DEFAULT_DATASET = "study-hours"
 
 
@@ -41,8 +41,9 @@ class LineFitSettings:
     slope: float = param(2.0, "float", -1e6, 1e6)
     intercept: float = param(1.0, "float", -1e6, 1e6)
     noise: float = param(1.0, "float", 0.0, 1e6)
-    xmin: float = param(0.0, "float", -1e9, 1e9)
-    xmax: float = param(10.0, "float", -1e9, 1e9)
+    # x_min and x_max, as gdviz.data.generate_points names them; `xmin`/`xmax` in links.
+    x_min: float = param(0.0, "float", -1e9, 1e9, url_name="xmin")
+    x_max: float = param(10.0, "float", -1e9, 1e9, url_name="xmax")
     seed: int = param(0, "int", 0, 2**32 - 1)
     optimizer: str = param("gd", "choice", choices=tuple(OPTIMIZERS))
     lr: float = param(SAMPLES[DEFAULT_DATASET].lr, "float", 1e-12, 1e6)
@@ -103,11 +104,11 @@ def from_query(
 
 
 def _reconcile(settings: LineFitSettings, notes: list[str]) -> LineFitSettings:
-    if settings.xmin >= settings.xmax:
+    if settings.x_min >= settings.x_max:
         notes.append(
-            f"xmin={settings.xmin:g} is not below xmax={settings.xmax:g}; used 0 to 10 instead."
+            f"xmin={settings.x_min:g} is not below xmax={settings.x_max:g}; used 0 to 10 instead."
         )
-        settings = replace(settings, xmin=0.0, xmax=10.0)
+        settings = replace(settings, x_min=0.0, x_max=10.0)
     return settings
 
 
