@@ -160,7 +160,8 @@ def gradient_lesson(run: LineFitRun, step: int, point: int = 0) -> GradientLesso
 
 def _contributions(fit: LineFit, m: float, b: float, loss: str | None) -> Contributions:
     try:
-        c = contributions(fit, m, b, loss=loss)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below
+            c = contributions(fit, m, b, loss=loss)
     except (ValueError, OverflowError):  # per-point terms overflowed (fsum of inf and −inf)
         c = None
     if c is None or not (math.isfinite(c.grad_m) and math.isfinite(c.grad_b)):
