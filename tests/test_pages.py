@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 import pytest
-from helpers import ROOT, assert_clean, chart_count, charts, open_page
+from helpers import ROOT, arr, assert_clean, chart_count, charts, open_page
 from streamlit.testing.v1 import AppTest
 
-from gdviz.compare.run import TABLE_COLUMNS
+from gdviz.compare.run import REACHED
 from gdviz.compare.settings import (
+    DEFAULT_FORMULA,
     DEFAULT_OPTIMIZERS,
     CompareSettings,
     default_lr,
     to_query,
+    typed_rates,
 )
 from gdviz.objectives import test_function
 from gdviz.optimizers import OPTIMIZERS
@@ -27,6 +30,20 @@ def compare_page(**query) -> AppTest:
 
 def figure(at: AppTest) -> dict:
     return charts(at)["compare"]
+
+
+def main_kinds(at: AppTest) -> list[str]:
+    """The kinds of the main area's elements, top to bottom."""
+    return [getattr(e, "type", type(e).__name__) for e in at.main.children.values()]
+
+
+def paths(at: AppTest) -> dict[str, np.ndarray]:
+    """Each optimizer's path on the contour panel, as the page sends it."""
+    return {
+        t["legendgroup"]: np.column_stack((arr(t["x"]), arr(t["y"])))
+        for t in figure(at)["data"]
+        if t.get("legendgroup") in OPTIMIZERS and t.get("xaxis") == "x" and "line" in t
+    }
 
 
 def lr_inputs(at: AppTest) -> dict[str, float]:
@@ -67,8 +84,14 @@ def test_default_comparison():
     assert len(spec["frames"]) == 200
     assert len(spec["frames"][0]["traces"]) == 2 * len(DEFAULT_OPTIMIZERS)
     table = at.dataframe[0].value
-    assert list(table.columns) == list(TABLE_COLUMNS)
+    assert list(table.columns)[:3] == ["optimizer", "distance to minimum", "status"]
+    assert list(table.columns)[-1] == REACHED
     assert list(table["optimizer"]) == [OPTIMIZERS[n].title for n in DEFAULT_OPTIMIZERS]
+    assert set(table["status"]) == {"reached the minimum"}
+    # The chart comes before the table, the explanations after it.
+    kinds = main_kinds(at)
+    assert kinds.index("plotly_chart") < kinds.index("dataframe") < kinds.index("markdown")
+    assert kinds.index("plotly_chart") <= 3  # title, one line of text, then the chart
     assert dict(at.query_params) == to_query(CompareSettings())
     assert at.code[0].value.endswith("?" + "&".join(f"{k}={v}" for k, v in at.query_params.items()))
     assert lr_inputs(at) == {n: OPTIMIZERS[n].learning_rates["valley"] for n in DEFAULT_OPTIMIZERS}
@@ -86,8 +109,7 @@ def test_changing_the_function_resets_start_and_rates():
     query = dict(at.query_params)
     assert query["function"] == "rosenbrock" and query["x0"] == "-1.5"
     assert query["lr_gd"] == "0.002"
-    titles = [a["text"] for a in figure(at)["layout"]["annotations"]]
-    assert any(t.startswith("rosenbrock:") for t in titles)
+    assert any("(1 − x)² + 100·(y − x²)²" in c.value.replace("\\", "") for c in at.caption)
     # The bowl brings its κ control; changing κ keeps the chosen rates.
     at.selectbox(key="cmp_function").set_value("bowl").run()
     assert at.number_input(key="cmp_kappa").value == 10.0
@@ -141,7 +163,7 @@ def test_query_parameters_round_trip():
     assert lr_inputs(at) == {"adam": 0.2, "gd": 0.005}
     assert at.number_input(key="cmp_steps").value == 800
     table = at.dataframe[0].value
-    assert list(table["learning rate"]) == [0.2, 0.005]
+    assert list(table["γ"]) == [0.2, 0.005]
 
 
 def test_garbage_parameters_warn_and_the_page_still_works():
@@ -167,7 +189,7 @@ def test_a_diverging_rate_shows_an_error_with_a_suggestion():
     assert error.value.startswith("Gradient descent, γ = 1.5: Diverged at step")
     assert "try " in error.value
     table = at.dataframe[0].value
-    assert table["status"][0] == "diverged"
+    assert table["status"][0].startswith("diverged at step ")
     assert len(at.get("plotly_chart")) == 1
 
 
@@ -176,3 +198,121 @@ def test_an_overflowing_start_is_explained():
     assert_clean(at)
     assert any("overflowed" in e.value for e in at.error)
     assert at.query_params["x0"] == "1000000"
+
+
+# --- your own function on the compare page ------------------------------------------------------
+
+
+def typed_page(**query) -> AppTest:
+    at = compare_page(**query)
+    if "function" not in query and "fn" not in query:
+        at.selectbox(key="cmp_function").set_value("custom").run()
+    return at
+
+
+def test_choosing_your_own_function_shows_the_example_with_its_rates():
+    at = typed_page()
+    assert_clean(at)
+    assert at.text_input(key="cmp_fn").value == DEFAULT_FORMULA
+    assert (at.number_input(key="cmp_x0").value, at.number_input(key="cmp_y0").value) == (
+        2.5,
+        -1.0,
+    )
+    rates = typed_rates(DEFAULT_FORMULA)[0]
+    assert lr_inputs(at) == {n: rates[n] for n in DEFAULT_OPTIMIZERS}
+    assert any("half their stability limit" in c.value for c in at.sidebar.caption)
+    query = dict(at.query_params)
+    assert query["function"] == "custom" and query["fn"] == DEFAULT_FORMULA
+    assert query["span"] == "3"
+    assert not at.error and len(at.success) == len(DEFAULT_OPTIMIZERS)
+
+
+def test_a_typed_function_is_accepted_and_travels_in_the_link():
+    at = typed_page()
+    at.text_input(key="cmp_fn").set_value("sin(x)*cos(y) + 0.1*(x^2+y^2)").run()
+    assert_clean(at)
+    assert not at.error
+    normalised = "sin(x)*cos(y) + 0.1*(x**2 + y**2)"
+    assert at.query_params["fn"] == normalised
+    # Not quadratic: the valley's rates, and the page says so.
+    assert lr_inputs(at) == {n: OPTIMIZERS[n].learning_rates["valley"] for n in DEFAULT_OPTIMIZERS}
+    assert any("not quadratic" in c.value for c in at.sidebar.caption)
+    assert any("sin(x)·cos(y)" in c.value.replace("\\", "") for c in at.caption)
+    # The link reproduces it in a new session.
+    again = compare_page(**dict(at.query_params))
+    assert_clean(again)
+    assert not [w for w in again.warning if w.value.startswith("From the link")]
+    assert not again.error
+    assert all("No minimum of a typed function is known" in w.value for w in again.warning)
+    assert again.text_input(key="cmp_fn").value == normalised
+    assert dict(again.query_params) == dict(at.query_params)
+    for name, path in paths(again).items():
+        np.testing.assert_array_equal(path, paths(at)[name])
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("__import__('os')", "Text in quotes at column 12 is not allowed"),
+        ("x" * 10_240, "10,240 characters long"),
+        ("9**9**9", "exponent"),
+        ("x.__class__", "Attribute access"),
+        ("(x + 1", "never closed"),
+        ("z**2", "Unknown name"),
+    ],
+    ids=["import", "10kB", "9**9**9", "attribute", "bracket", "name"],
+)
+def test_a_refused_formula_is_a_sentence_and_the_page_keeps_working(typed, words):
+    at = typed_page()
+    at.text_input(key="cmp_fn").set_value("x**2 + 2*y**2").run()
+    good = paths(at)
+    at.text_input(key="cmp_fn").set_value(typed).run()
+    assert_clean(at)
+    [error] = at.error
+    # Every character that Markdown would read is escaped: shown as typed.
+    assert error.value.startswith(r"Your function was not used (still showing x\*\*2 \+ 2\*y\*\*2)")
+    assert words in error.value.replace("\\", "")
+    assert "Traceback" not in error.value and len(error.value) < 800
+    # The last good function is still raced, and it is what the link holds.
+    assert at.query_params["fn"] == "x**2 + 2*y**2"
+    for name, path in paths(at).items():
+        np.testing.assert_array_equal(path, good[name])
+    assert len(at.success) == len(DEFAULT_OPTIMIZERS)
+    # Fixing the formula clears the error.
+    at.text_input(key="cmp_fn").set_value("x**2 + y**2").run()
+    assert not at.error and at.query_params["fn"] == "x**2 + y**2"
+
+
+def test_a_bad_fn_in_a_link_is_a_note_in_words_and_falls_back():
+    at = compare_page(function="custom", fn="__import__('os').system('ls')")
+    assert_clean(at)
+    notes = [w.value for w in at.warning if w.value.startswith("From the link: ")]
+    assert len(notes) == 1 and "quotes" in notes[0] and "Used x" in notes[0]
+    assert at.text_input(key="cmp_fn").value == DEFAULT_FORMULA
+    assert at.query_params["fn"] == DEFAULT_FORMULA and not at.error
+
+
+def test_the_typed_valley_runs_exactly_like_the_built_in_one_on_the_page():
+    rates = {f"lr_{n}": str(OPTIMIZERS[n].learning_rates["valley"]) for n in DEFAULT_OPTIMIZERS}
+    built_in = compare_page(function="valley", **rates)
+    typed = compare_page(function="custom", fn="x**2 + x*y + y**2", **rates)
+    assert_clean(built_in)
+    assert_clean(typed)
+    a, b = paths(typed), paths(built_in)
+    assert set(a) == set(DEFAULT_OPTIMIZERS)
+    for name in DEFAULT_OPTIMIZERS:
+        np.testing.assert_allclose(a[name], b[name], rtol=0, atol=1e-12)
+    assert list(typed.dataframe[0].value["status"]) == list(built_in.dataframe[0].value["status"])
+
+
+def test_a_typed_functions_window_and_start_are_controls():
+    at = typed_page()
+    at.number_input(key="cmp_span").set_value(1.5).run()
+    at.number_input(key="cmp_x0").set_value(1.0).run()
+    assert_clean(at)
+    spec = figure(at)
+    x_lo, x_hi = spec["layout"]["xaxis"]["range"]
+    assert x_lo <= -1.5 and x_hi >= 1.5 and x_hi < 3
+    assert spec["layout"]["yaxis"]["range"][0] <= -1.5
+    assert at.query_params["span"] == "1.5" and at.query_params["x0"] == "1"
+    assert all(p[0].tolist() == [1.0, -1.0] for p in paths(at).values())

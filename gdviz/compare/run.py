@@ -16,6 +16,7 @@ import numpy as np
 from gdviz.compare.settings import CompareSettings
 from gdviz.engine import Status, Trajectory, run
 from gdviz.errors import GdvizError
+from gdviz.expression import CUSTOM_NAME
 from gdviz.objectives import TestFunction
 from gdviz.optimizers import OPTIMIZERS
 from gdviz.surface import Grid, frame_paths, loss_grid
@@ -109,7 +110,13 @@ def _summarise(name: str, t: Trajectory, fn: TestFunction) -> RunSummary:
         kind = "warning"
         message = (
             f"{who}: ran all {t.steps:,} steps, ending at ({x:.4g}, {y:.4g}) with f = "
-            f"{t.final_loss:.6g}. This function has no minimum: descent slides away for ever."
+            f"{t.final_loss:.6g}. "
+            + (
+                "No minimum of a typed function is known unless it is a quadratic bowl, so "
+                "the distance to one cannot be measured."
+                if fn.name == CUSTOM_NAME
+                else "This function has no minimum: descent slides away for ever."
+            )
         )
     return RunSummary(
         optimizer=name,
