@@ -463,6 +463,17 @@ def on_player_step(step: int) -> None:
     st.session_state["step"] = step
 
 
+def player_start(data_key: str, settings: LineFitSettings, view: LineFitView) -> LineFitView:
+    """The view the player's data is built for: the step shown when this run (and these
+    toggles) first appeared. A step the browser hands back then leaves the data as it was, so
+    a pause sends a few bytes, not the whole lesson again; the browser already shows it."""
+    shown_for = (data_key, settings, view.residuals)
+    if st.session_state.get("_player_for") != shown_for:
+        st.session_state["_player_for"] = shown_for
+        st.session_state["_player_start"] = view.step
+    return LineFitView(step=st.session_state["_player_start"], residuals=view.residuals)
+
+
 def below_the_player(run: LineFitRun) -> None:
     """The rule, the visual toggle and the hints, under the player."""
     spec = OPTIMIZERS[run.settings.optimizer]
@@ -604,7 +615,7 @@ def main() -> None:
     if note := st.session_state.pop("_lr_note", None):
         st.info(note)
     view = LineFitView(step=st.session_state["step"], residuals=st.session_state["residuals"])
-    data = lesson_data(data_key, settings, view, run)
+    data = lesson_data(data_key, settings, player_start(data_key, settings, view), run)
     player(data, key="lesson", on_step=on_player_step)
     view = LineFitView(step=st.session_state["step"], residuals=view.residuals)
     below_the_player(run)
