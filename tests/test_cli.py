@@ -355,6 +355,34 @@ def test_optimize_equals_the_engine(capsys):
     assert out["history"]["loss"] == expected.loss.tolist()
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [["--lr", "0.1"], ["--optimizer", "adam", "--lr", "0.05"], ["--optimizer", "momentum"]],
+)
+def test_a_typed_valley_gives_the_same_path_as_the_built_in(capsys, extra):
+    """`--function "x**2 + x*y + y**2"` is the valley: the same path to 1e-12."""
+    typed = run_json(capsys, ["optimize", "--function", "x**2 + x*y + y**2", *extra])
+    built_in = run_json(capsys, ["optimize", "--function", "valley", *extra])
+    assert typed["function"] == "custom" and typed["formula"] == "x² + x·y + y²"
+    assert typed["start"] == built_in["start"] == [2.5, -1.0]
+    assert typed["steps"] == built_in["steps"] == 1000
+    np.testing.assert_allclose(typed["history"]["x"], built_in["history"]["x"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        typed["history"]["loss"], built_in["history"]["loss"], rtol=0, atol=1e-12
+    )
+    # Its Hessian is known, so the same stability limit is reported.
+    assert typed["lr_max"] == pytest.approx(built_in["lr_max"], rel=1e-15)
+    assert typed["minima"] == [[0.0, 0.0]]
+
+
+def test_a_typed_function_in_words_with_its_start(capsys):
+    text = run_text(
+        capsys, ["optimize", "--function", "sin(x)*cos(y) + 0.1*(x^2+y^2)", "--start", "1,1"]
+    )
+    assert "f(x, y) = sin(x)·cos(y) + 0.1·(x² + y²); minima: none." in text
+    assert "Start (step 0):  x = 1.0, y = 1.0" in text
+
+
 def test_bowl_kappa_and_stability(capsys):
     out = run_json(capsys, ["optimize", "--function", "bowl", "--kappa", "100", "--steps", "5"])
     assert out["formula"] == "x² + 100·y²"
@@ -405,6 +433,11 @@ BAD = [
     (["fit", "--unknown"], "unrecognized arguments"),
     (["optimize"], "--function"),
     (["optimize", "--function", "nope"], "Unknown function 'nope'"),
+    (["optimize", "--function", "__import__('os')"], "quotes at column 12"),
+    (["optimize", "--function", "x.__class__"], "Attribute access"),
+    (["optimize", "--function", "9**9**9"], "exponent"),
+    (["optimize", "--function", "x+" * 5120 + "x"], "10,241 characters"),
+    (["optimize", "--function", "x**2", "--kappa", "3"], "only to --function bowl"),
     (["optimize", "--function", "valley", "--kappa", "3"], "only to --function bowl"),
     (["optimize", "--function", "bowl", "--kappa", "0"], "κ"),
     (["optimize", "--function", "valley", "--start", "1"], "X,Y"),
@@ -415,7 +448,9 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("argv", "words"), BAD, ids=[" ".join(a) or "nothing" for a, _ in BAD])
+@pytest.mark.parametrize(
+    ("argv", "words"), BAD, ids=[" ".join(a)[:60] or "nothing" for a, _ in BAD]
+)
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, words):
     line = run_bad(capsys, argv)
     assert words in line

@@ -1,4 +1,5 @@
-"""`python -m gdviz optimize`: minimise a classic 2-D test function from a start point."""
+"""`python -m gdviz optimize`: minimise a classic 2-D test function, or a typed formula
+f(x, y) (checked by `gdviz.expression`, never evaluated as Python), from a start point."""
 
 from __future__ import annotations
 
@@ -21,17 +22,20 @@ from gdviz.cli.common import (
 )
 from gdviz.engine import run as run_engine
 from gdviz.errors import GdvizError
-from gdviz.objectives import TEST_FUNCTIONS, test_function
+from gdviz.expression import function_from_text
+from gdviz.objectives import TEST_FUNCTIONS
 
 NAME = "optimize"
 ORDER = 1
-HELP = "minimise a classic 2-D test function such as rosenbrock"
-DESCRIPTION = "Minimise a 2-D test function f(x, y) from a start point."
+HELP = "minimise a classic 2-D test function such as rosenbrock, or your own f(x, y)"
+DESCRIPTION = "Minimise a 2-D test function f(x, y), built in or typed, from a start point."
 EPILOG = f"""\
-functions: {", ".join(TEST_FUNCTIONS)}
+functions: {", ".join(TEST_FUNCTIONS)}, or a formula in x and y (numbers, pi, e,
++ - * / ** or ^, sin cos tan exp log sqrt tanh abs), quoted for the shell
 
 examples:
   python -m gdviz optimize --function valley --lr 0.1 --steps 50
+  python -m gdviz optimize --function "x**2 + x*y + y**2" --lr 0.1 --steps 50
   python -m gdviz optimize --function bowl --kappa 100 --optimizer momentum --momentum 0.9
   python -m gdviz optimize --function rosenbrock --start -1,1 --optimizer adam --lr 0.02 --json
 """
@@ -43,8 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     function.add_argument(
         "--function",
         required=True,
-        metavar="NAME",
-        help=f"one of {', '.join(TEST_FUNCTIONS)} (required)",
+        metavar="NAME|FORMULA",
+        help=f'one of {", ".join(TEST_FUNCTIONS)}, or a formula such as "x**2 + 3*y**2" '
+        "(required; a formula starts at 2.5,-1 unless --start says otherwise)",
     )
     function.add_argument(
         "--start",
@@ -66,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     if args.kappa is not None and args.function != "bowl":
         raise GdvizError("--kappa applies only to --function bowl.")
     options = {} if args.kappa is None else {"kappa": args.kappa}
-    function = test_function(args.function, **options)
+    function = function_from_text(args.function, **options)
     optimizer = optimizer_from_args(args)
     start = function.start if args.start is None else args.start
     trajectory = run_engine(function, optimizer, start, steps=args.steps, tol=args.tol)
