@@ -227,7 +227,8 @@ def shown_points(lesson: GradientLesson) -> np.ndarray:
     n = lesson.n
     if n <= MAX_SCATTER:
         return np.arange(n)
-    sample = np.random.default_rng(0).choice(n, MAX_SCATTER - 1, replace=False)
+    others = np.delete(np.arange(n), lesson.focus)
+    sample = np.random.default_rng(0).choice(others, MAX_SCATTER - 1, replace=False)
     return np.union1d(sample, [lesson.focus])
 
 
@@ -237,7 +238,8 @@ def residual_points(lesson: GradientLesson) -> np.ndarray:
     c = lesson.contributions
     if c.n <= MAX_RESIDUALS:
         return np.arange(c.n)
-    largest = np.argsort(-np.abs(c.r), kind="stable")[: MAX_RESIDUALS - 1]
+    order = np.argsort(-np.abs(c.r), kind="stable")
+    largest = order[order != lesson.focus][: MAX_RESIDUALS - 1]
     return np.union1d(largest, [lesson.focus])
 
 
