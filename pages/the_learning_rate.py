@@ -282,10 +282,10 @@ def pick_panel(lesson: SweepLesson) -> None:
     band = lesson.sweep.bands[lesson.pick]
     if band:
         st.caption(f"**{band}**: {BAND_MEANINGS[band]}.")
-    st.caption(escape_markdown(summary_counts(lesson.sweep)))
 
 
 def explanations(lesson: SweepLesson) -> None:
+    st.markdown(escape_markdown(summary_counts(lesson.sweep)))
     if words := good_band_words(lesson):
         st.info(escape_markdown(words))
     st.markdown("**What the curvature says.** " + escape_markdown(limit_words(lesson)))
@@ -329,16 +329,16 @@ def main() -> None:
     notes = page_state()
     st.title("Which learning rate?")
     st.caption(
-        "The same fit at many learning rates, each from the same start for the same steps: "
-        "too small crawls, too big overshoots and explodes; in between it settles fastest."
+        "Same fit, same start, many learning rates: too small crawls, too big explodes. "
+        "Pick one to replay it below."
     )
     show_url_notes(notes)
     points, data_key, dataset = the_points(st.session_state[BASE])
+    data_caption(replace(st.session_state[BASE], dataset=dataset), points)
     problem_controls()
     sweep_controls()
     settings, sweep_settings = current_settings()
     settings = replace(settings, dataset=dataset)
-    data_caption(settings, points)
 
     try:
         with st.spinner("Running every learning rate…"):

@@ -37,8 +37,8 @@ from gdviz.views.playback import moving_trace, player_data, readout, sentence_te
 from gdviz.views.text import escape_html
 
 SWEEP_META = "gdviz-sweep"
-SWEEP_HEIGHT = 290
-EXAMPLES_HEIGHT = 300
+SWEEP_HEIGHT = 240
+EXAMPLES_HEIGHT = 240
 # Light tints, each band also named in words on the chart: colour is never the only cue.
 BAND_FILLS = {
     "too small": "rgba(86, 180, 233, 0.13)",
@@ -47,9 +47,9 @@ BAND_FILLS = {
     "diverging": "rgba(213, 94, 0, 0.16)",
 }
 STATUS_MARKERS = {
-    "converged": ("circle", "reached the tolerance"),
+    "converged": ("circle", "converged"),
     "max_steps": ("circle-open", "used every step"),
-    "diverged": ("triangle-up", "diverged (drawn at the cap)"),
+    "diverged": ("triangle-up", "diverged (capped)"),
 }
 EXAMPLE_COLOURS = (SKY, GREEN, VERMILLION, PURPLE)
 EXAMPLE_DASHES = ("dot", "solid", "dash", "dashdot")
@@ -66,19 +66,34 @@ def _positive_floor(values: np.ndarray) -> float:
     return float(positive.min()) if positive.size else 1e-12
 
 
+def display_cap(lesson: SweepLesson) -> float:
+    """Where diverged runs are drawn: ten times the largest loss any run kept (or the start's),
+    so the rates that work keep the axis's decades. (The engine's own cap, 10⁶ × the start's
+    loss, would spend most of the axis on nothing.)"""
+    sw = lesson.sweep
+    alive = np.array([s != "diverged" for s in sw.status])
+    kept = sw.final_loss[alive & np.isfinite(sw.final_loss)]
+    top = max(abs(sw.start_loss), float(kept.max()) if kept.size else 0.0)
+    return 10.0 * top if top > 0 else 1.0
+
+
 def sweep_loss_range(lesson: SweepLesson) -> tuple[float, float]:
     """The final-loss axis (log10 units): from the smallest positive loss to above the cap."""
     sw = lesson.sweep
-    low = min(_positive_floor(sw.capped_loss), _positive_floor(np.array([lesson.optimum_loss])))
-    high = float(np.max(sw.capped_loss))
-    return math.log10(low) - 0.3, math.log10(max(high, low * 10)) + 0.45
+    cap = display_cap(lesson)
+    alive = np.where([s != "diverged" for s in sw.status], sw.final_loss, cap)
+    low = min(_positive_floor(alive), _positive_floor(np.array([lesson.optimum_loss])), cap)
+    return math.log10(low) - 0.25, math.log10(max(cap, low * 10)) + 0.55
 
 
 def plotted_loss(lesson: SweepLesson) -> np.ndarray:
     """Each rate's final loss as drawn: diverged runs at the cap, a zero loss at the axis's
     foot (a log axis has no 0); always finite."""
+    sw = lesson.sweep
+    diverged = np.array([s == "diverged" for s in sw.status])
     bottom = 10 ** sweep_loss_range(lesson)[0]
-    return np.maximum(lesson.sweep.capped_loss, bottom)
+    loss = np.where(diverged, display_cap(lesson), np.minimum(sw.final_loss, 1e300))
+    return np.maximum(loss, bottom)
 
 
 def band_spans(lesson: SweepLesson) -> list[tuple[str, float, float]]:
@@ -169,13 +184,13 @@ def sweep_spec(lesson: SweepLesson) -> dict:
         {
             "type": "scatter",
             "x": [float(lrs[0]), float(lrs[-1])],
-            "y": [sw.explosion_limit, sw.explosion_limit],
+            "y": [display_cap(lesson)] * 2,
             "mode": "lines",
             "name": "cap: diverged",
             "line": {"color": VERMILLION, "width": 1, "dash": "dot"},
             "hovertemplate": (
-                f"the cap: {sw.explosion_limit:.3g}, 10⁶ × the start's loss; a run whose loss "
-                "passes it has diverged<extra></extra>"
+                "diverged runs are drawn on this line: their loss grew past "
+                f"{sw.explosion_limit:.3g} (10⁶ × the start's) or overflowed<extra></extra>"
             ),
             "showlegend": False,
         }
@@ -188,6 +203,7 @@ def sweep_spec(lesson: SweepLesson) -> dict:
                 "y": [lesson.optimum_loss] * 2,
                 "mode": "lines",
                 "name": "least-squares loss",
+                "showlegend": False,
                 "line": {"color": GREEN, "width": 1.5, "dash": "dash"},
                 "hovertemplate": f"least-squares loss {lesson.optimum_loss:.6g}<extra></extra>",
             }
@@ -206,7 +222,7 @@ def sweep_spec(lesson: SweepLesson) -> dict:
             }
         )
     if sw.tol > 0:
-        data.append(_steps_trace(lesson))
+        data.extend(_steps_traces(lesson))
     pick = lesson.pick
     data.append(
         {
@@ -215,6 +231,7 @@ def sweep_spec(lesson: SweepLesson) -> dict:
             "y": [float(loss[pick])],
             "mode": "markers",
             "name": "your pick",
+            "showlegend": False,
             "marker": {"symbol": "circle-open", "size": 20, "color": PURPLE, "line": {"width": 3}},
             "hovertemplate": f"your pick: {hover[pick]}<extra></extra>",
         }
@@ -222,40 +239,52 @@ def sweep_spec(lesson: SweepLesson) -> dict:
     return {"data": [pack_arrays(t) for t in data], "layout": _sweep_layout(lesson, x_lo, x_hi)}
 
 
-def _steps_trace(lesson: SweepLesson) -> dict:
-    """Steps to the tolerance per rate; a run that never reached it sits at the budget (×)."""
+def _steps_traces(lesson: SweepLesson) -> list[dict]:
+    """Steps to the tolerance per rate (a line through the rates that reached it), and the
+    rates that never did, drawn at the budget as ×."""
     sw = lesson.sweep
     reached = np.array([s is not None for s in sw.steps_to_tol])
-    steps = np.array([sw.steps if s is None else s for s in sw.steps_to_tol], dtype=float)
-    words = [
-        f"γ = {lr:.6g}: "
-        + (f"{int(s):,} steps to the tolerance" if ok else f"not within {sw.steps:,} steps")
-        for lr, s, ok in zip(sw.lrs.tolist(), steps.tolist(), reached.tolist(), strict=True)
-    ]
-    return {
-        "type": "scatter",
-        "x": sw.lrs,
-        "y": steps,
-        "yaxis": "y2",
-        "mode": "lines+markers",
-        "name": "steps to tolerance",
-        "line": {"color": ORANGE, "width": 2, "dash": "dash"},
-        "marker": {
-            "symbol": ["square" if ok else "x-thin" for ok in reached.tolist()],
-            "size": 7,
-            "color": ORANGE,
-            "line": {"width": 2, "color": ORANGE},
+    steps = np.array([0 if s is None else s for s in sw.steps_to_tol], dtype=float)
+    words = [f"γ = {lr:.6g}: {int(k):,} steps to the tolerance" for lr, k in zip(
+        sw.lrs[reached].tolist(), steps[reached].tolist(), strict=True)]  # fmt: skip
+    missed = sw.lrs[~reached]
+    return [
+        {
+            "type": "scatter",
+            "x": sw.lrs[reached],
+            "y": steps[reached],
+            "yaxis": "y2",
+            "mode": "lines+markers",
+            "name": "steps to tolerance",
+            "line": {"color": ORANGE, "width": 2, "dash": "dash"},
+            "marker": {"symbol": "square", "size": 7, "color": ORANGE},
+            "text": words,
+            "hovertemplate": "%{text}<extra></extra>",
         },
-        "text": words,
-        "hovertemplate": "%{text}<extra></extra>",
-    }
+        {
+            "type": "scatter",
+            "x": missed,
+            "y": np.full(missed.size, float(sw.steps)),
+            "yaxis": "y2",
+            "mode": "markers",
+            "name": f"tolerance not reached in {sw.steps:,} steps",
+            "marker": {
+                "symbol": "x-thin",
+                "size": 7,
+                "color": ORANGE,
+                "line": {"width": 2, "color": ORANGE},
+            },
+            "hovertemplate": f"γ = %{{x:.6g}}: not within {sw.steps:,} steps<extra></extra>",
+            "showlegend": False,
+        },
+    ]
 
 
 def _sweep_layout(lesson: SweepLesson, x_lo: float, x_hi: float) -> dict:
     sw = lesson.sweep
     y_lo, y_hi = sweep_loss_range(lesson)
     shapes, annotations = [], []
-    for band, a, b in band_spans(lesson):
+    for n, (band, a, b) in enumerate(band_spans(lesson)):
         shapes.append(
             {
                 "type": "rect",
@@ -276,23 +305,27 @@ def _sweep_layout(lesson: SweepLesson, x_lo: float, x_hi: float) -> dict:
                 "text": band,
                 "x": (math.log10(a) + math.log10(b)) / 2,
                 "xref": "x",
-                "y": 1.0,
+                "y": 1.0 if n % 2 == 0 else 0.91,  # neighbours never share a line
                 "yref": "paper",
                 "yanchor": "top",
                 "showarrow": False,
                 "font": {"size": 13, "color": "#333333"},
             }
         )
+    previous = None
     for name, value, _ in limit_marks(lesson):
+        # Two marks close together label on either side of their lines, not on top.
+        beside = previous is not None and abs(math.log10(value / previous)) < 0.15
+        previous = value
         annotations.append(
             {
                 "text": name,
                 "x": math.log10(value),
                 "xref": "x",
-                "y": 0.0,
+                "y": 0.02,
                 "yref": "paper",
                 "yanchor": "bottom",
-                "xanchor": "right",
+                "xanchor": "left" if beside else "right",
                 "textangle": -90,
                 "showarrow": False,
                 "font": {"size": 12, "color": "#333333"},
@@ -302,7 +335,7 @@ def _sweep_layout(lesson: SweepLesson, x_lo: float, x_hi: float) -> dict:
     layout = {
         "meta": SWEEP_META,
         "height": SWEEP_HEIGHT,
-        "margin": {"l": 62, "r": 62, "t": 8, "b": 44},
+        "margin": {"l": 62, "r": 62, "t": 30, "b": 44},
         "font": {"size": 14},
         "hovermode": "closest",
         "uirevision": "gdviz-sweep",
@@ -322,16 +355,17 @@ def _sweep_layout(lesson: SweepLesson, x_lo: float, x_hi: float) -> dict:
         "legend": {
             "orientation": "h",
             "x": 0.0,
-            "y": 0.9,
-            "bgcolor": "rgba(255,255,255,0.75)",
+            "y": 1.0,
+            "yanchor": "bottom",
             "font": {"size": 12},
+            "itemwidth": 30,
         },
     }
     if sw.tol > 0:
         layout["yaxis2"] = {
             "overlaying": "y",
             "side": "right",
-            "range": [0, sw.steps * 1.08],
+            "range": [0, sw.steps * 1.45],  # the budget's row of × sits below the cap
             "title": {"text": "steps to tolerance", "font": {"color": ORANGE}},
             "showgrid": False,
             "zeroline": False,
@@ -370,7 +404,14 @@ def _column_domain(c: int) -> list[float]:
     return [start, start + width]
 
 
-CONTOUR_ROW, LOSS_ROW = [0.42, 1.0], [0.0, 0.27]
+CONTOUR_ROW, LOSS_ROW = [0.46, 1.0], [0.0, 0.3]
+
+
+def decade_ticks(log_range: tuple[float, float], most: int = 3) -> list[float]:
+    """At most `most` whole decades inside the range: a short log axis stays readable."""
+    decades = list(range(math.ceil(log_range[0]), math.floor(log_range[1]) + 1))
+    step = max(1, math.ceil(len(decades) / most))
+    return [10.0**d for d in decades[::step]]
 
 
 def _axes(c: int) -> tuple[str, str, str, str]:
@@ -409,7 +450,7 @@ def exit_clip(params: np.ndarray, window) -> tuple[np.ndarray, int]:
 
 def examples_loss_range(lesson: SweepLesson) -> tuple[float, float]:
     """The shared loss axis (log10 units) of the four replays, up to the cap."""
-    cap = lesson.sweep.explosion_limit
+    cap = display_cap(lesson)  # a diverging replay runs along the top edge, as on the sweep
     losses = np.concatenate([e.trajectory.loss for e in lesson.examples])
     low = _positive_floor(np.minimum(losses, cap))
     high = float(np.max(np.minimum(losses, cap)))
@@ -474,7 +515,7 @@ def examples_spec(lesson: SweepLesson, step: int = 0) -> dict:
                 "y": path[:, 1],
                 "mode": "lines",
                 "name": f"path: {example.label}",
-                "line": {"color": "#222222", "width": 1.6},
+                "line": {"color": "rgba(34, 34, 34, 0.75)", "width": 1.2},
                 "hoverinfo": "skip",
                 "xaxis": cx,
                 "yaxis": cy,
@@ -568,6 +609,7 @@ def examples_spec(lesson: SweepLesson, step: int = 0) -> dict:
             "anchor": lx,
             "type": "log",
             "range": list(loss_range),
+            "tickvals": decade_ticks(loss_range),
             "title": {"text": "loss" if first else ""},
             "showticklabels": first,
             "exponentformat": "power",
