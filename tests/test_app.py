@@ -218,6 +218,21 @@ def upload(at: AppTest, content: bytes, name: str = "points.csv") -> AppTest:
     return at
 
 
+def test_the_upload_rules_stand_in_words_before_any_file_is_refused():
+    """Streamlit refuses a wrong type or a file over the cap in the browser, before gdviz
+    sees it: the rules are on the page, so a refusal is never only a red mark."""
+    at = page(dataset="upload")
+    rules = " ".join(c.value for c in at.sidebar.caption)
+    assert "20 MB" in rules and ".xlsx" in rules and "CSV" in rules
+
+
+def test_what_the_loader_decided_is_said_beside_the_columns():
+    at = upload(page(), b"# measured on 12 May\nx;y\n1,5;2,25\n2,5;3,75\n3,5;5,5\n")
+    assert_clean(at)
+    said = " ".join(c.value for c in at.sidebar.caption)
+    assert "decimal commas" in said and "comment" in said
+
+
 def test_good_upload_is_fitted_with_column_pickers():
     at = upload(page(), b"a,b,c\n1,2,10\n2,4,20\n3,6.5,30\n4,8,41\n")
     assert_clean(at)
