@@ -278,7 +278,7 @@ BAND_MEANINGS = {
 }
 
 
-def limit_words(lesson: SweepLesson) -> str:
+def limit_words(lesson: SweepLesson | SweepRun) -> str:
     """What the curvature says about learning rates here, and how sure it is."""
     limits, sw = lesson.sweep.limits, lesson.sweep
     units = " (in the units of standardised x)" if lesson.problem.scaling else ""
