@@ -46,15 +46,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(timeout: float = 30.0) -> Iterator[str]:
-    """Run `streamlit run app.py` on a free port; yield its URL; stop it afterwards."""
-    port = free_port()
+def streamlit_server(
+    script: Path | str = "app.py", port: int | None = None, timeout: float = 30.0
+) -> Iterator[str]:
+    """Run `streamlit run <script>` (default: the app) on `port` or a free one; yield its URL;
+    stop it afterwards. Every browser test and benchmark starts its servers here."""
+    port = port or free_port()
     cmd = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        str(script),
         "--server.headless",
         "true",
         "--server.port",

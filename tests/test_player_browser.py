@@ -8,18 +8,12 @@ no network. Screenshots go to test-artifacts/.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, chromium_missing
+from conftest import CHROMIUM, CHROMIUM_ARGS, chromium_missing, streamlit_server
 
 pytestmark = pytest.mark.e2e
 
@@ -32,48 +26,9 @@ READY = ".gdp[data-ready='1']"
 FRAMES = 200
 
 
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS}")
-
-
-@contextlib.contextmanager
-def demo_server(script: Path = DEMO, port: int | None = None) -> Iterator[str]:
-    """`streamlit run <script>` on a port of ours; yields its URL; stops it afterwards."""
-    port = port or _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {proc.returncode}")
-            with (
-                contextlib.suppress(OSError),
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response,
-            ):
-                if response.status == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not start in 30 s")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+def demo_server(script: Path = DEMO, port: int | None = None):
+    """The demo page (or `script`) served on `port` or a free one (see conftest)."""
+    return streamlit_server(script, port)
 
 
 @pytest.fixture(scope="module")
