@@ -21,7 +21,6 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 DEMO = ROOT / "tests" / "player_demo_app.py"
 PROJECTOR = {"width": 1280, "height": 720}
-PORTS = range(8710, 8750)  # this work's share of 8700-8749
 READY = ".gdp[data-ready='1']"
 FRAMES = 200
 
