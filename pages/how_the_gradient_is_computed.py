@@ -233,7 +233,7 @@ def charts(lesson: GradientLesson) -> None:
             on_select=on_chart_select("grad_scatter"),
             selection_mode="points",
             alt=scatter_words(lesson),
-            config={"displaylogo": False},
+            config={"displayModeBar": False},
         )
     with right:
         st.plotly_chart(
@@ -242,7 +242,7 @@ def charts(lesson: GradientLesson) -> None:
             on_select=on_chart_select("grad_bars"),
             selection_mode="points",
             alt=bars_words(lesson),
-            config={"displaylogo": False},
+            config={"displayModeBar": False},
         )
     c, u, i = lesson.contributions, lesson.update, lesson.focus
     st.caption(
@@ -263,14 +263,8 @@ def formulas(lesson: GradientLesson) -> None:
         f"As the exercise builds it: go through every point, add up its term in diff, multiply "
         f"({n_words}). x is {lesson.x_label}."
     )
-    rows = exercise_latex(lesson)
-    left, right = st.columns(2)
-    with left:
-        for formula in rows[:2]:
-            st.latex(formula)
-    with right:
-        for formula in rows[2:]:
-            st.latex(formula)
+    for formula in exercise_latex(lesson):  # full width: the written-out sums are long
+        st.latex(formula)
     robust = robust_latex(lesson)
     if robust:
         st.markdown(f"**{LOSS_RECORDS[c.loss].words.capitalize()}**: ψ replaces r in the sums.")

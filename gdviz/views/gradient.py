@@ -64,14 +64,12 @@ def tex_factor(value: float, digits: int = 4) -> str:
 TERMS_PER_LINE = 3
 
 
-def _terms(items: list[str], hidden: int) -> list[str]:
-    """The terms of a sum as lines of LaTeX (TERMS_PER_LINE each, joined by +), then
+def _terms(items: list[str], hidden: int, per_line: int = TERMS_PER_LINE) -> list[str]:
+    """The terms of a sum as lines of LaTeX (`per_line` each, joined by +), then
     "+ … (k more)" for the terms not written out."""
     if hidden:
         items = [*items, rf"\dots\ (\text{{{hidden:,} more}})"]
-    lines = [
-        " + ".join(items[k : k + TERMS_PER_LINE]) for k in range(0, len(items), TERMS_PER_LINE)
-    ]
+    lines = [" + ".join(items[k : k + per_line]) for k in range(0, len(items), per_line)]
     return [line if k == 0 else "+ " + line for k, line in enumerate(lines)]
 
 
@@ -132,7 +130,8 @@ def exercise_latex(lesson: GradientLesson) -> list[str]:
     symbol = _term_symbol(c.loss)
     label = ex.coefficient_label
     coef, coef_n = _coefficient(label), _coefficient_value(lesson, label)
-    diff_terms = _terms([_term_numbers(lesson, i) for i in shown], hidden)
+    per_line = 2 if c.loss in ("mae", "huber") else TERMS_PER_LINE  # sign(…), clip(…) are long
+    diff_terms = _terms([_term_numbers(lesson, i) for i in shown], hidden, per_line)
     x_terms = _terms([rf"{tex_factor(c.x[i])} \cdot {tex_factor(c.t[i])}" for i in shown], hidden)
     lr = tex_number(u.lr)
     return [
@@ -187,9 +186,14 @@ def loss_comparison_latex(lesson: GradientLesson) -> dict[str, list[str]]:
             rf"L_{{\text{{{name}}}}} = {loss} = {tex_number(c.value, 6)}",
             rf"\frac{{\partial L}}{{\partial b}} = {coef}\sum r_i = {tex_number(c.grad_b, 6)}",
             rf"\frac{{\partial L}}{{\partial m}} = {coef}\sum x_i r_i = {tex_number(c.grad_m, 6)}",
-            rf"-\gamma g = -{tex_number(lr)} \cdot ({tex_number(c.grad_m, 6)},\ "
-            rf"{tex_number(c.grad_b, 6)}) = ({tex_number(u.step_m, 4)},\ "
-            rf"{tex_number(u.step_b, 4)})",
+            _aligned(
+                r"-\gamma g",
+                [
+                    rf"-{tex_number(lr)} \cdot ({tex_number(c.grad_m, 6)},\ "
+                    rf"{tex_number(c.grad_b, 6)})",
+                    rf"({tex_number(u.step_m, 4)},\ {tex_number(u.step_b, 4)})",
+                ],
+            ),
         ]
     return out
 
@@ -398,6 +402,7 @@ def _bar_panel(lesson: GradientLesson, param: str, axes: tuple[str, str], top: i
     what = f"∂L/∂{param}"
     running = np.cumsum(values).tolist()
     step = -lesson.update.lr * total
+    at = ids.index(lesson.focus)
     return [
         {
             "type": "bar",
@@ -406,7 +411,12 @@ def _bar_panel(lesson: GradientLesson, param: str, axes: tuple[str, str], top: i
             "name": f"terms of {what}",
             "marker": {
                 "color": colours,
-                "pattern": {"shape": patterns, "fgcolor": "white", "size": 6},
+                "pattern": {
+                    "shape": patterns,
+                    "fgcolor": "white",
+                    "size": 6,
+                    "fillmode": "overlay",
+                },
                 "line": {"color": "black", "width": outline},
             },
             "customdata": [[i] for i in ids],
@@ -431,17 +441,37 @@ def _bar_panel(lesson: GradientLesson, param: str, axes: tuple[str, str], top: i
             "yaxis": y_axis,
         },
         {
+            "type": "scatter",
+            "x": [labels[at]],
+            "y": [values[at]],
+            "mode": "markers",
+            "name": f"point #{lesson.focus + 1}",
+            "marker": {
+                "color": ORANGE,
+                "size": 13,
+                "symbol": "diamond",
+                "line": {"color": "black", "width": 2},
+            },
+            "customdata": [[lesson.focus]],
+            "hovertemplate": f"%{{x}} (in focus): {what} term = %{{y:.6g}}<extra></extra>",
+            "showlegend": False,
+            "xaxis": x_axis,
+            "yaxis": y_axis,
+        },
+        {
             "type": "bar",
             "x": [f"Σ {what}"],
             "y": [total],
             "name": "the total: the gradient",
             "marker": {
                 "color": GREY,
-                "pattern": {"shape": "x", "fgcolor": "white", "size": 6},
+                "pattern": {"shape": "x", "fgcolor": "white", "size": 6, "fillmode": "overlay"},
                 "line": {"color": "black", "width": 2},
             },
             "text": [f"Σ = {total:.4g}"],
             "textposition": "outside",
+            "textfont": {"size": 12},
+            "constraintext": "none",
             "cliponaxis": False,
             "customdata": [[OTHERS]],
             "hovertemplate": (
@@ -486,7 +516,7 @@ def bars_spec(lesson: GradientLesson, top: int = TOP_BARS) -> dict:
             _panel_title(f"∂L/∂b = Σ = {c.grad_b:.4g} → step −γ·∂L/∂b = {u.step_b:.4g}", 0.38),
         ],
         "title": {
-            "text": f"Each point's terms, largest first (γ = {u.lr:g})",
+            "text": "Each point's terms, largest first",
             "font": {"size": 15},
             "x": 0.02,
         },
