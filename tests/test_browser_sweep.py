@@ -13,12 +13,10 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, chromium_missing
-from test_player_browser import demo_server
+from conftest import CHROMIUM, CHROMIUM_ARGS, chromium_missing, streamlit_server
+from helpers import ROOT
 
 pytestmark = pytest.mark.e2e
-
-from helpers import ROOT  # noqa: E402
 
 PAGE = ROOT / "pages" / "the_learning_rate.py"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -44,7 +42,7 @@ def page_url() -> Iterator[str]:
     reason = chromium_missing()
     if reason:
         pytest.skip(reason)
-    with demo_server(PAGE, _free_port()) as url:
+    with streamlit_server(PAGE, _free_port()) as url:
         yield url
 
 
