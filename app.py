@@ -18,6 +18,12 @@ PAGES = [
     # gdviz must work with none. The compare page's path keeps older shared links working.
     st.Page("pages/fit_a_line.py", title="Fit a line", default=True),
     st.Page(
+        "pages/how_the_gradient_is_computed.py",
+        title="How the gradient is computed",
+        url_path="gradient",
+    ),
+    st.Page("pages/the_learning_rate.py", title="The learning rate", url_path="learning_rate"),
+    st.Page(
         "pages/compare_optimizers.py", title="Compare optimizers", url_path="Compare_optimizers"
     ),
 ]

@@ -45,8 +45,10 @@ examples:
   python -m gdviz fit points.csv --x hours --y score --lr 0.01 --steps 500
   python -m gdviz fit --generate n=50,slope=3,noise=2 --optimizer adam --lr 0.1 --json
   python -m gdviz optimize --function rosenbrock --optimizer momentum --lr 0.0005
+  python -m gdviz gradient --generate n=20,seed=1 --m 0 --b 0 --lr 0.01 --json
+  python -m gdviz sweep --generate n=200 --steps 500 --count 40
 
-Run `python -m gdviz fit --help` or `python -m gdviz optimize --help` for every option.
+Run `python -m gdviz COMMAND --help` for every option of a command.
 Exit status: {EXIT_OK} when the run finished (whatever its status: converged, max_steps or
 diverged), {EXIT_USAGE} for bad input (one line on stderr), {EXIT_INTERRUPTED} when interrupted.
 """
