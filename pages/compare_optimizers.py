@@ -336,6 +336,7 @@ def headline(comparison: Comparison) -> None:
 
 
 def main() -> None:
+    st.set_page_config(page_title="gdviz · compare optimizers", layout="wide")
     compact_chrome()
     st.title("Compare optimizers")
     settings, refusal = controls()

@@ -200,6 +200,7 @@ def messages(result: LineRace) -> None:
 
 
 def main() -> None:
+    st.set_page_config(page_title="gdviz · optimizers racing on your line", layout="wide")
     compact_chrome()
     st.title("Optimizers racing on your line")
     last, link_params = last_state()
@@ -233,8 +234,7 @@ def main() -> None:
     st.caption(
         f"{escape_markdown(TITLES.get(settings.dataset, settings.dataset))} · "
         f"{points.n:,} points · {LOSS_RECORDS[settings.loss].title} · start (m, b) = "
-        f"({settings.m0:g}, {settings.b0:g}) · {settings.steps:,} steps · {tol} · "
-        "press ▶ Play to race"
+        f"({settings.m0:g}, {settings.b0:g}) · {settings.steps:,} steps · {tol}"
     )
     spec = cached_spec(key, settings, runs, result)
     st.plotly_chart(PlainFigure(spec), key="race", config={"displaylogo": False})

@@ -313,9 +313,7 @@ def _layout(comparison: RacePicture, k0: int, axis_type: str, loss_range: list[f
     has_min = comparison.f_min is not None
     what = _what(comparison)
     loss_title = (
-        f"{what} (log scale; the minimum is 0, infinitely far down)"
-        if has_min
-        else f"{comparison.loss} (linear scale: no minimum known)"
+        f"{what} (log scale)" if has_min else f"{comparison.loss} (linear: no minimum known)"
     )
     last = comparison.timeline.last
     steps = comparison.timeline.steps.tolist()
@@ -366,7 +364,7 @@ def _layout(comparison: RacePicture, k0: int, axis_type: str, loss_range: list[f
             "exponentformat": "power",
             "zeroline": not has_min,
         },
-        "updatemenus": player_buttons(-0.2, speeds_x=0.17),
+        "updatemenus": player_buttons(-0.2, speeds_x=0.25),
         "sliders": [
             step_slider(
                 steps,

@@ -1,0 +1,136 @@
+"""The compare page and the line-fit race in a real browser at 1280×720 (a projector): the
+chart draws first on screen, the table's telling column is visible, a typed function is
+accepted and a hostile one refused in words, Play moves the markers; screenshots for a person
+to look at in test-artifacts/. Each page is served on its own (ports 8840–8859)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import CHROMIUM, CHROMIUM_ARGS, chromium_missing, streamlit_server
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+PROJECTOR = {"width": 1280, "height": 720}
+CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    reason = chromium_missing()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _server(page_file: str, port: int) -> Iterator[str]:
+    reason = chromium_missing()
+    if reason:
+        pytest.skip(reason)
+    with streamlit_server(ROOT / "pages" / page_file, port) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def compare_url() -> Iterator[str]:
+    yield from _server("compare_optimizers.py", 8841)
+
+
+@pytest.fixture(scope="module")
+def race_url() -> Iterator[str]:
+    yield from _server("race_on_your_line.py", 8842)
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport=PROJECTOR)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    assert errors == [], f"console errors: {errors}"
+
+
+def _in_view(page, selector: str) -> dict:
+    """The element's box relative to the viewport."""
+    return page.locator(selector).first.evaluate(
+        "e => { const r = e.getBoundingClientRect(); "
+        "return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; }"
+    )
+
+
+def _table_fits(page) -> None:
+    """The results table shows every column: no sideways scrolling inside it (the grid draws
+    its headers on a canvas, so its scroller's widths are what can be checked)."""
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= PROJECTOR["width"]
+    widths = table.locator(".dvn-scroller").first.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert widths[0] <= widths[1] + 1, widths
+
+
+def _settle(page) -> None:
+    page.wait_for_selector(CHART, timeout=90_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+    page.wait_for_timeout(1500)
+
+
+def _play_moves_the_markers(page) -> None:
+    graph = page.locator(CHART).first
+    before = graph.evaluate("gd => gd.data.filter(t => t.mode === 'markers').map(t => t.x[0])")
+    graph.locator(".updatemenu-button", has_text="Play").first.click()
+    page.wait_for_timeout(2500)
+    after = graph.evaluate("gd => gd.data.filter(t => t.mode === 'markers').map(t => t.x[0])")
+    assert before != after
+
+
+def test_compare_page_at_1280x720(page, compare_url):
+    page.goto(compare_url)
+    _settle(page)
+    chart = _in_view(page, CHART)
+    assert chart["top"] < 160 and chart["bottom"] <= PROJECTOR["height"] + 5  # whole chart
+    page.screenshot(path=str(ARTIFACTS / "compare-1280x720.png"))
+    _table_fits(page)  # its most telling column is second, and on screen
+    page.screenshot(path=str(ARTIFACTS / "compare-table-1280x720.png"))
+    _play_moves_the_markers(page)
+
+
+def test_compare_page_typed_function_accepted_and_refused(page, compare_url):
+    page.goto(f"{compare_url}/?function=custom&fn=sin(x)*cos(y)%2B0.1*(x**2%2By**2)")
+    _settle(page)
+    box = page.get_by_test_id("stTextInputRootElement").locator("input").first
+    assert box.input_value() == "sin(x)*cos(y) + 0.1*(x**2 + y**2)"
+    box.fill("__import__('os').system('ls')")
+    box.press("Enter")
+    page.wait_for_selector('[data-testid="stAlert"]:has-text("Your function was not used")')
+    alert = page.locator('[data-testid="stAlert"]:has-text("Your function was not used")')
+    text = alert.inner_text()
+    assert "Text in quotes at column 12" in text and "Traceback" not in text
+    assert "__import__('os')" not in page.url  # the link keeps the last good function
+    page.wait_for_selector(CHART)
+    page.screenshot(path=str(ARTIFACTS / "compare-refused-1280x720.png"))
+
+
+def test_race_page_at_1280x720(page, race_url):
+    page.goto(race_url)
+    _settle(page)
+    chart = _in_view(page, CHART)
+    assert chart["top"] < 160 and chart["bottom"] <= PROJECTOR["height"] + 5
+    page.screenshot(path=str(ARTIFACTS / "race-1280x720.png"))
+    _table_fits(page)
+    page.screenshot(path=str(ARTIFACTS / "race-table-1280x720.png"))
+    _play_moves_the_markers(page)
