@@ -23,6 +23,7 @@ PAGES = [
         url_path="gradient",
     ),
     st.Page("pages/the_learning_rate.py", title="The learning rate", url_path="learning_rate"),
+    st.Page("pages/race_on_your_line.py", title="Optimizers race on your line", url_path="race"),
     st.Page(
         "pages/compare_optimizers.py", title="Compare optimizers", url_path="Compare_optimizers"
     ),
