@@ -95,7 +95,8 @@ def check_steps(steps: int) -> int:
     return int(steps)
 
 
-def _check_start(start, objective: Objective) -> np.ndarray:
+def check_start(start, objective: Objective) -> np.ndarray:
+    """The start point as a read-only float64 pair, or a GdvizError in words."""
     try:
         params = np.array(start, dtype=np.float64).ravel()
     except (TypeError, ValueError):
@@ -164,7 +165,7 @@ def step(
 def _raw_steps(objective, optimizer, start, steps, batch_size, seed) -> Iterator[Step]:
     steps = check_steps(steps)
     batches = _batches_for(objective, batch_size, seed)
-    current = _measure(objective, 0, _check_start(start, objective))
+    current = _measure(objective, 0, check_start(start, objective))
     state = optimizer.init(current.params)
     yield current
     for _ in range(steps):

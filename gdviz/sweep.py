@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from gdviz.analysis import Curvature, curvature, stability_limit
-from gdviz.engine import EXPLOSION_FACTOR, check_steps
+from gdviz.engine import EXPLOSION_FACTOR, check_start, check_steps
 from gdviz.errors import GdvizError
 from gdviz.objectives import LineFit, Objective, TestFunction
 from gdviz.optimizers import Optimizer, optimizer_spec
@@ -201,7 +201,7 @@ def _curvature_of(h: np.ndarray) -> Curvature:
 def stability(objective: Objective, optimizer: Optimizer, start, steps: int) -> Limits:
     """The learning-rate limits and band edges for `optimizer` (its hyperparameters; its own
     learning rate is ignored) from `start` with a budget of `steps`."""
-    params = _check_start(start, objective)
+    params = check_start(start, objective)
     steps = check_steps(steps)
     curv, kind = curvature(objective), "exact"
     if curv is None:
@@ -431,7 +431,7 @@ def sweep(
     template = spec.build(None, **hyper)  # validates the hyperparameters once
     if start is None:
         start = objective.start if isinstance(objective, TestFunction) else (0.0, 0.0)
-    params0 = _check_start(start, objective)
+    params0 = check_start(start, objective)
     steps = check_steps(steps)
     if not (_is_number(tol) and math.isfinite(tol) and tol >= 0):
         raise GdvizError(f"The tolerance must be a number ≥ 0, not {tol!r}.")
@@ -649,18 +649,6 @@ def _reached(norm: np.ndarray, grad: np.ndarray, tol: float) -> np.ndarray:
     for j in np.flatnonzero(out & (norm >= tol * (1.0 - 1e-15))).tolist():
         out[j] = math.hypot(*grad[j].tolist()) <= tol
     return out
-
-
-def _check_start(start, objective: Objective) -> np.ndarray:
-    try:
-        params = np.array(start, dtype=np.float64).ravel()
-    except (TypeError, ValueError):
-        raise GdvizError(f"The start point must be two numbers, not {start!r}.") from None
-    if params.size != 2 or not np.all(np.isfinite(params)):
-        names = " and ".join(objective.param_names)
-        raise GdvizError(f"The start point must be two finite numbers ({names}), not {start!r}.")
-    params.setflags(write=False)
-    return params
 
 
 def _is_number(v) -> bool:

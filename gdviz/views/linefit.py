@@ -27,6 +27,7 @@ from plotly.colors import sample_colorscale
 
 from gdviz.linefit.run import LineFitRun
 from gdviz.surface import Grid
+from gdviz.views.annotations import panel_title
 from gdviz.views.playback import moving_trace
 from gdviz.views.text import escape_html
 
@@ -167,19 +168,7 @@ def _axis(title: str, col: int, value_range, anchor: str, *, vertical: bool = Fa
 
 
 def _title(text: str, col: int) -> dict:
-    lo, hi = _domain(col)
-    return {
-        "text": text,
-        "x": (lo + hi) / 2,
-        "y": 1.0,
-        "xref": "paper",
-        "yref": "paper",
-        "xanchor": "center",
-        "yanchor": "bottom",
-        "yshift": 8,
-        "showarrow": False,
-        "font": {"size": 14},
-    }
+    return panel_title(text, _domain(col))
 
 
 def _marker(color: str, size: int = 11, symbol: str = "circle") -> dict:

@@ -21,6 +21,7 @@ import numpy as np
 
 from gdviz.linefit.sweep_lesson import SweepLesson
 from gdviz.sweep import BANDS
+from gdviz.views.annotations import panel_title
 from gdviz.views.linefit import (
     BLUE,
     GREEN,
@@ -464,19 +465,7 @@ def _drawn_loss(loss: np.ndarray, log_range: tuple[float, float]) -> np.ndarray:
 
 
 def _title(text: str, c: int) -> dict:
-    lo, hi = _column_domain(c)
-    return {
-        "text": text,
-        "x": (lo + hi) / 2,
-        "y": 1.0,
-        "xref": "paper",
-        "yref": "paper",
-        "xanchor": "center",
-        "yanchor": "bottom",
-        "yshift": 4,
-        "showarrow": False,
-        "font": {"size": 14},
-    }
+    return panel_title(text, _column_domain(c), yshift=4)
 
 
 def examples_spec(lesson: SweepLesson, step: int = 0) -> dict:
