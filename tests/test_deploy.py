@@ -9,6 +9,7 @@ They skip with the reason when nginx (apt-get install -y nginx) or Chromium is m
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import re
@@ -461,7 +462,9 @@ def test_a_browser_websocket_lands_on_its_cookies_replica_and_runs_the_page(serv
                     kinds.append(msg.delta.new_element.WhichOneof("type"))
             return kinds
 
-    kinds = asyncio.run(open_page())
+    # In a thread: pytest-playwright may keep an asyncio loop running on the main thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        kinds = pool.submit(asyncio.run, open_page()).result()
     assert "exception" not in kinds
     assert {"plotly_chart", "bidi_component"} & set(kinds), "no chart element (Plotly or player)"
     deadline = time.monotonic() + 10  # nginx logs a websocket when it closes

@@ -4,6 +4,7 @@ replays, its bounds, and one short end-to-end run against a real server (needs C
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import importlib.util
 import os
 import socket
@@ -139,13 +140,23 @@ def finished() -> ForwardMsg:
     return msg
 
 
+def in_a_thread(function, *args):
+    """Run `function` in a thread of its own: pytest-playwright's sync API keeps an asyncio loop
+    running on the main thread once a browser test has run, and asyncio.run refuses to nest."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(function, *args).result()
+
+
+def read(messages: list[ForwardMsg]):
+    return in_a_thread(asyncio.run, load.read_run(FakeSocket(messages), 5))
+
+
 def test_a_run_counts_charts_and_reports_exceptions_and_missing_charts():
-    ok = asyncio.run(load.read_run(FakeSocket([element("plotly_chart"), finished()]), 5))
+    ok = read([element("plotly_chart"), finished()])
     assert (ok.charts, ok.error) == (1, None)
     crash = [element("plotly_chart"), element("exception"), finished()]
-    assert asyncio.run(load.read_run(FakeSocket(crash), 5)).error == "exception: ValueError"
-    blank = asyncio.run(load.read_run(FakeSocket([element("markdown"), finished()]), 5))
-    assert blank.error == "no chart"
+    assert read(crash).error == "exception: ValueError"
+    assert read([element("markdown"), finished()]).error == "no chart"
 
 
 def free_port() -> int:
@@ -164,7 +175,8 @@ def test_a_short_load_run_against_a_real_server(capsys):
     reason = chromium_missing()
     if reason:
         pytest.skip(reason)
-    code = load.main(["--setups", "1", "--users", "3", "--runs", "2", "--port", str(free_port())])
+    argv = ["--setups", "1", "--users", "3", "--runs", "2", "--port", str(free_port())]
+    code = in_a_thread(load.main, argv)
     out = capsys.readouterr().out
     assert code == 0, out
     assert "| errors | 0 |" in out and "| runs completed | 6 |" in out
