@@ -117,3 +117,44 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": VIEWPORT}
+
+
+PROJECTOR = {"width": 1280, "height": 720}
+
+
+@pytest.fixture(scope="session")
+def chromium(browser):
+    """The system Chromium (pytest-playwright's browser, launched with the arguments above):
+    one Playwright per test process, shared by every browser test."""
+    return browser
+
+
+# Opening a page's own address (/gradient, a shared link), Streamlit's frontend first asks
+# whether "/gradient" is the server's base path: two 404s for its /_stcore probes and a
+# "page not found" notice in the console, then it finds the root and runs the right page
+# (the tests check that page). Those are Streamlit's, not gdviz's; any other error fails.
+STREAMLIT_PROBES = ("/_stcore/health", "/_stcore/host-config")
+PROBE_NOTICE = "The page that you have requested does not seem to exist"
+
+
+@pytest.fixture
+def projector(chromium):
+    """A fresh tab at a classroom projector's 1280×720; the test fails if the console logged
+    an error (WebGL's "GPU stall" notes are a driver's warnings, not errors)."""
+    context = chromium.new_context(viewport=PROJECTOR)
+    tab = context.new_page()
+    errors: list[str] = []
+    missing: list[str] = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    yield tab
+    context.close()
+    probes = all(url.split("?")[0].endswith(STREAMLIT_PROBES) for url in missing)
+    real = [
+        e
+        for e in errors
+        if "GPU stall" not in e
+        and not (probes and ("status of 404" in e or e.startswith(PROBE_NOTICE)))
+    ]
+    assert real == [], f"console errors: {errors}; 404s: {missing}"

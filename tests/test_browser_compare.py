@@ -5,61 +5,30 @@ to look at in test-artifacts/. Each page is served on its own (ports 8840–8859
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, chromium_missing, streamlit_server
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-PROJECTOR = {"width": 1280, "height": 720}
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    reason = chromium_missing()
-    if reason:
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _server(page_file: str, port: int) -> Iterator[str]:
-    reason = chromium_missing()
-    if reason:
-        pytest.skip(reason)
-    with streamlit_server(ROOT / "pages" / page_file, port) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def compare_url() -> Iterator[str]:
-    yield from _server("compare_optimizers.py", 8841)
-
-
-@pytest.fixture(scope="module")
-def race_url() -> Iterator[str]:
-    yield from _server("race_on_your_line.py", 8842)
+@pytest.fixture
+def compare_url(base_url) -> str:
+    return f"{base_url}/Compare_optimizers"
 
 
 @pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport=PROJECTOR)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert errors == [], f"console errors: {errors}"
+def race_url(base_url) -> str:
+    return f"{base_url}/race"
+
+
+@pytest.fixture
+def page(projector):
+    return projector
 
 
 def _in_view(page, selector: str) -> dict:
@@ -76,7 +45,7 @@ def _table_fits(page) -> None:
     table = page.locator('[data-testid="stDataFrame"]').first
     table.scroll_into_view_if_needed()
     box = table.bounding_box()
-    assert box is not None and box["x"] + box["width"] <= PROJECTOR["width"]
+    assert box is not None and box["x"] + box["width"] <= 1280
     widths = table.locator(".dvn-scroller").first.evaluate("e => [e.scrollWidth, e.clientWidth]")
     assert widths[0] <= widths[1] + 1, widths
 
@@ -102,7 +71,7 @@ def test_compare_page_at_1280x720(page, compare_url):
     page.goto(compare_url)
     _settle(page)
     chart = _in_view(page, CHART)
-    assert chart["top"] < 160 and chart["bottom"] <= PROJECTOR["height"] + 5  # whole chart
+    assert chart["top"] < 160 and chart["bottom"] <= 720 + 5  # whole chart
     page.screenshot(path=str(ARTIFACTS / "compare-1280x720.png"))
     _table_fits(page)  # its most telling column is second, and on screen
     page.screenshot(path=str(ARTIFACTS / "compare-table-1280x720.png"))
@@ -110,7 +79,7 @@ def test_compare_page_at_1280x720(page, compare_url):
 
 
 def test_compare_page_typed_function_accepted_and_refused(page, compare_url):
-    page.goto(f"{compare_url}/?function=custom&fn=sin(x)*cos(y)%2B0.1*(x**2%2By**2)")
+    page.goto(f"{compare_url}?function=custom&fn=sin(x)*cos(y)%2B0.1*(x**2%2By**2)")
     _settle(page)
     box = page.get_by_test_id("stTextInputRootElement").locator("input").first
     assert box.input_value() == "sin(x)*cos(y) + 0.1*(x**2 + y**2)"
@@ -129,7 +98,7 @@ def test_race_page_at_1280x720(page, race_url):
     page.goto(race_url)
     _settle(page)
     chart = _in_view(page, CHART)
-    assert chart["top"] < 160 and chart["bottom"] <= PROJECTOR["height"] + 5
+    assert chart["top"] < 160 and chart["bottom"] <= 720 + 5
     page.screenshot(path=str(ARTIFACTS / "race-1280x720.png"))
     _table_fits(page)
     page.screenshot(path=str(ARTIFACTS / "race-table-1280x720.png"))

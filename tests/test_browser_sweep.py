@@ -8,68 +8,27 @@ go to test-artifacts/ (look at them).
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, chromium_missing, streamlit_server
 from helpers import ROOT
 
 pytestmark = pytest.mark.e2e
 
 PAGE = ROOT / "pages" / "the_learning_rate.py"
 ARTIFACTS = ROOT / "test-artifacts"
-PROJECTOR = {"width": 1280, "height": 720}
-PORTS = range(8820, 8840)
 READY = ".gdp[data-ready='1']"
 SWEEP = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 
 
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS}")
-
-
-@pytest.fixture(scope="module")
-def page_url() -> Iterator[str]:
-    reason = chromium_missing()
-    if reason:
-        pytest.skip(reason)
-    with streamlit_server(PAGE, _free_port()) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    reason = chromium_missing()
-    if reason:
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+@pytest.fixture
+def page_url(base_url) -> str:
+    return f"{base_url}/learning_rate"
 
 
 @pytest.fixture
-def page(chromium):
-    """A fresh 1280×720 page; fails the test if the console logged an error."""
-    context = chromium.new_context(viewport=PROJECTOR)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert errors == [], f"console errors: {errors}"
+def page(projector):
+    return projector
 
 
 def _open(page, url: str) -> None:
@@ -110,7 +69,7 @@ def test_the_pick_travels_in_the_link(page, page_url):
     pick = float(query["pick"][0])
     slider = page.get_by_test_id("stSlider").filter(has_text="Learning rate to replay")
     assert slider.count() == 1
-    page.goto(f"{page_url}/?optimizer=momentum&pick={pick / 30}")
+    page.goto(f"{page_url}?optimizer=momentum&pick={pick / 30}")
     page.locator(READY).wait_for(timeout=90_000)
     page.wait_for_url("**optimizer=momentum**", timeout=30_000)
     restored = float(parse_qs(urlparse(page.url).query)["pick"][0])
