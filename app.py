@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from gdviz.serving import freeze_startup_heap
 from gdviz.ui.page import compact_chrome
 
 st.set_page_config(page_title="gdviz · gradient descent, step by step", layout="wide")
@@ -30,3 +31,6 @@ PAGES = [
 ]
 
 st.navigation(PAGES, position="top").run()
+# After the first page: later full collections skip the long-lived heap of imports and
+# caches (with Streamlit's per-run gc off, see .streamlit/config.toml; deploy/ measures it).
+freeze_startup_heap()
