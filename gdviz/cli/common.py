@@ -225,6 +225,30 @@ def add_points_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentG
     return problem
 
 
+def add_start_arguments(problem: argparse._ArgumentGroup, standardize_help: str) -> None:
+    """--start-m, --start-b and --standardize (what standardising means for the command)."""
+    problem.add_argument(
+        "--start-m", type=number, default=0.0, metavar="M", help="starting slope (default: 0)"
+    )
+    problem.add_argument(
+        "--start-b", type=number, default=0.0, metavar="B", help="starting intercept (default: 0)"
+    )
+    problem.add_argument("--standardize", action="store_true", help=standardize_help)
+
+
+def data_fields(points: data.Points, where: str, generated: dict[str, Any] | None) -> dict:
+    """Where the points came from and what the loader did, for a command's JSON."""
+    return {
+        "source": where,
+        "generate": generated,
+        "n": points.n,
+        "x": points.x_name,
+        "y": points.y_name,
+        "dropped": points.dropped,
+        "note": points.note,
+    }
+
+
 def optimizer_from_args(args: argparse.Namespace) -> Optimizer:
     """The optimizer the options name, built with only the hyperparameters given."""
     name = args.optimizer or "gd"

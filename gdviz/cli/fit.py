@@ -9,9 +9,10 @@ from gdviz.cli.common import (
     EXIT_OK,
     add_points_arguments,
     add_run_options,
+    add_start_arguments,
+    data_fields,
     emit_json,
     exact,
-    number,
     optimizer_from_args,
     outcome,
     points_from_args,
@@ -49,16 +50,9 @@ examples:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The fit command's options: points, loss, start, scaling, batches, optimizer, run."""
     problem = add_points_arguments(parser)
-    problem.add_argument(
-        "--start-m", type=number, default=0.0, metavar="M", help="starting slope (default: 0)"
-    )
-    problem.add_argument(
-        "--start-b", type=number, default=0.0, metavar="B", help="starting intercept (default: 0)"
-    )
-    problem.add_argument(
-        "--standardize",
-        action="store_true",
-        help="run in z = (x - mean)/std, which makes the loss surface round; the start and "
+    add_start_arguments(
+        problem,
+        "run in z = (x - mean)/std, which makes the loss surface round; the start and "
         "every reported m, b stay in the original units of x",
     )
     problem.add_argument(
@@ -138,15 +132,7 @@ def _json(args, fitted: LineFitRun, optimizer: Optimizer, where: str, generated)
         "start": {"m": args.start_m, "b": args.start_b},
         "batch_size": args.batch_size,
         "seed": args.seed,
-        "data": {
-            "source": where,
-            "generate": generated,
-            "n": points.n,
-            "x": points.x_name,
-            "y": points.y_name,
-            "dropped": points.dropped,
-            "note": points.note,
-        },
+        "data": data_fields(points, where, generated),
     }
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from gdviz.cli.common import (
     EXIT_OK,
     add_points_arguments,
+    data_fields,
     emit_json,
     exact,
     number,
@@ -81,15 +82,7 @@ def run(args: argparse.Namespace) -> int:
                 "engine_gradient": {"m": float(engine[0]), "b": float(engine[1])},
                 "lr": args.lr,
                 "update": None if update is None else update._asdict(),
-                "data": {
-                    "source": where,
-                    "generate": generated,
-                    "n": points.n,
-                    "x": points.x_name,
-                    "y": points.y_name,
-                    "dropped": points.dropped,
-                    "note": points.note,
-                },
+                "data": data_fields(points, where, generated),
             }
         )
         return EXIT_OK

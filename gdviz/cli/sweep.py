@@ -11,6 +11,8 @@ from gdviz.cli.common import (
     EXIT_OK,
     add_points_arguments,
     add_run_options,
+    add_start_arguments,
+    data_fields,
     emit_json,
     exact,
     number,
@@ -48,16 +50,9 @@ DEFAULT_TOL = 1e-3  # the page's: steps-to-tolerance needs a tolerance
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The sweep command's options: points, loss, start, scaling, range, optimizer, run."""
     problem = add_points_arguments(parser)
-    problem.add_argument(
-        "--start-m", type=number, default=0.0, metavar="M", help="starting slope (default: 0)"
-    )
-    problem.add_argument(
-        "--start-b", type=number, default=0.0, metavar="B", help="starting intercept (default: 0)"
-    )
-    problem.add_argument(
-        "--standardize",
-        action="store_true",
-        help="run in z = (x - mean)/std (a round loss surface); rates and limits are then "
+    add_start_arguments(
+        problem,
+        "run in z = (x - mean)/std (a round loss surface); rates and limits are then "
         "those of the standardised problem",
     )
     rates = parser.add_argument_group("learning rates")
@@ -126,13 +121,7 @@ def run(args: argparse.Namespace) -> int:
                 "loss_function": args.loss,
                 "huber_delta": delta if args.loss == "huber" else None,
                 "standardized": args.standardize,
-                "data": {
-                    "source": where,
-                    "generate": generated,
-                    "n": points.n,
-                    "x": points.x_name,
-                    "y": points.y_name,
-                },
+                "data": data_fields(points, where, generated),
             }
         )
         return EXIT_OK
