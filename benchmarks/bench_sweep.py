@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # gdviz, from any 
 
 import numpy as np
 
+from gdviz.bench import cpu_model
 from gdviz.engine import run
 from gdviz.objectives import LineFit, Objective, test_function
 from gdviz.optimizers import OPTIMIZERS, optimizer_spec
@@ -70,7 +71,7 @@ def main(argv=None) -> int:
     n, steps, count, repeats = (10_000, 100, 50, 2) if args.quick else (1_000_000, 1000, 50, 5)
 
     print(f"bench_sweep  {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
-    print(f"machine: {os.cpu_count()} logical CPUs ({_cpu_model()}, {platform.machine()})")
+    print(f"machine: {os.cpu_count()} logical CPUs ({cpu_model()}, {platform.machine()})")
     print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.system()}")
     rng = np.random.default_rng(SEED)
     x = rng.uniform(0.0, 10.0, n)
@@ -119,17 +120,6 @@ def main(argv=None) -> int:
         + (" (quick run: smaller than the target's size)" if args.quick else "")
     )
     return 0
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for text in f:
-                if text.startswith("model name"):
-                    return text.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown model"
 
 
 if __name__ == "__main__":

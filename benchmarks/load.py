@@ -49,16 +49,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVE_SH = ROOT / "deploy" / "serve.sh"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+sys.path.insert(0, str(ROOT / "tests"))
+from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one place for the browser's setup)
+
 # Element types that draw a chart; a run without one is counted as an error.
 CHART_TYPES = frozenset({"plotly_chart", "bidi_component", "vega_lite_chart", "echarts_chart"})
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})

@@ -391,7 +391,7 @@ def render_table(
 
 def machine_lines() -> list[str]:
     lines = [
-        f"cpu: {os.cpu_count()} logical ({_cpu_model()}, {platform.machine()})",
+        f"cpu: {os.cpu_count()} logical ({cpu_model()}, {platform.machine()})",
         f"python {platform.python_version()}, numpy {np.__version__}, {platform.system()}",
     ]
     if "OPENBLAS_CORETYPE" in os.environ:
@@ -399,7 +399,8 @@ def machine_lines() -> list[str]:
     return lines
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
+    """The processor's model name, for the benchmarks' machine line."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
             for text in f:

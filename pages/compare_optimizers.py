@@ -38,6 +38,7 @@ from gdviz.expression import DEFAULT_START, normalise
 from gdviz.objectives import TEST_FUNCTIONS
 from gdviz.optimizers import OPTIMIZERS
 from gdviz.ui.page import (
+    budget_controls,
     cached,
     cached_copy,
     compact_chrome,
@@ -242,16 +243,12 @@ def race_controls(
     left, right = sb.columns(2)
     left.number_input("Start x₀", -1e6, 1e6, step=0.5, format="%g", key=KEYS["x0"])
     right.number_input("Start y₀", -1e6, 1e6, step=0.5, format="%g", key=KEYS["y0"])
-    ensure(KEYS["steps"], int(last.steps))
-    sb.number_input("Steps", 1, MAX_STEPS, step=50, key=KEYS["steps"])
-    ensure(KEYS["tol"], float(last.tol))
-    sb.number_input(
-        "Tolerance",
-        0.0,
-        1e6,
-        step=1e-4,
-        format="%g",
-        key=KEYS["tol"],
+    budget_controls(
+        sb,
+        keys=(KEYS["steps"], KEYS["tol"]),
+        values=(last.steps, last.tol),
+        max_steps=MAX_STEPS,
+        step=50,
         help="Stop when the gradient's length is at most this (0: run every step).",
     )
 

@@ -31,6 +31,7 @@ from gdviz.optimizers import OPTIMIZERS
 from gdviz.samples import SAMPLES
 from gdviz.ui.lesson_data import LAST_UPLOAD, lesson_points
 from gdviz.ui.page import (
+    budget_controls,
     cached,
     cached_copy,
     compact_chrome,
@@ -118,16 +119,12 @@ def data_controls(last: LineFitSettings) -> LineFitSettings:
     ensure(KEYS["b0"], float(last.b0))
     left.number_input("Start m₀", -1e9, 1e9, step=0.5, format="%g", key=KEYS["m0"])
     right.number_input("Start b₀", -1e9, 1e9, step=0.5, format="%g", key=KEYS["b0"])
-    ensure(KEYS["steps"], int(last.steps))
-    sb.number_input("Steps", 1, MAX_PAGE_STEPS, step=100, key=KEYS["steps"])
-    ensure(KEYS["tol"], float(last.tol))
-    sb.number_input(
-        "Tolerance",
-        0.0,
-        1e6,
-        step=1e-4,
-        format="%g",
-        key=KEYS["tol"],
+    budget_controls(
+        sb,
+        keys=(KEYS["steps"], KEYS["tol"]),
+        values=(last.steps, last.tol),
+        max_steps=MAX_PAGE_STEPS,
+        step=100,
         help="A racer finishes when its gradient's length is at most this (0: run every step).",
     )
     sample_lr = {"lr": SAMPLES[dataset].lr} if dataset in SAMPLES else {}

@@ -79,6 +79,17 @@ def ensure(key: str, value: Any) -> None:
         st.session_state[key] = value
 
 
+def budget_controls(
+    where, *, keys: tuple[str, str], values: tuple[int, float], max_steps: int, step: int, help: str
+) -> None:
+    """The step budget and the stopping tolerance every racer shares: two inputs in `where`
+    (a sidebar), seeded from `values` (steps, tolerance) under `keys`."""
+    ensure(keys[0], int(values[0]))
+    where.number_input("Steps", 1, max_steps, step=step, key=keys[0])
+    ensure(keys[1], float(values[1]))
+    where.number_input("Tolerance", 0.0, 1e6, step=1e-4, format="%g", key=keys[1], help=help)
+
+
 def show_url_notes(notes: list[str]) -> None:
     for note in notes:
         st.warning(f"From the link: {escape_markdown(note)}")
