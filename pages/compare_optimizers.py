@@ -37,18 +37,7 @@ from gdviz.errors import GdvizError
 from gdviz.expression import DEFAULT_START, normalise
 from gdviz.objectives import TEST_FUNCTIONS
 from gdviz.optimizers import OPTIMIZERS
-from gdviz.ui.page import (
-    budget_controls,
-    cached,
-    cached_copy,
-    compact_chrome,
-    ensure,
-    finish,
-    share_link,
-    show_error,
-    show_url_notes,
-    url_state,
-)
+from gdviz.ui import page as ui
 from gdviz.views.compare import comparison_floor, comparison_spec
 from gdviz.views.linefit import PlainFigure
 from gdviz.views.text import escape_markdown
@@ -79,7 +68,7 @@ LABELS = {CUSTOM: "your own…"}
 
 def last_settings() -> CompareSettings:
     """The URL's settings on a first visit, else those of the last run."""
-    return url_state(PAGE, from_query)[0]
+    return ui.url_state(PAGE, from_query)[0]
 
 
 def bowl_kappa() -> float:
@@ -137,12 +126,12 @@ def on_formula_change() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@cached
+@ui.cached
 def cached_comparison(settings: CompareSettings) -> Comparison:
     return compare(settings)
 
 
-@cached_copy
+@ui.cached_copy
 def cached_spec(settings: CompareSettings, _comparison: Comparison) -> dict:
     """Keyed by the settings, which determine `_comparison`, so it is not hashed itself."""
     return comparison_spec(_comparison, 0)
@@ -158,7 +147,7 @@ def controls() -> tuple[CompareSettings, str | None]:
     last = last_settings()
     state, sb = st.session_state, st.sidebar
     sb.header("Function")
-    ensure(KEYS["function"], last.function)
+    ui.ensure(KEYS["function"], last.function)
     function = sb.selectbox(
         "Test function",
         list(FUNCTIONS),
@@ -171,7 +160,7 @@ def controls() -> tuple[CompareSettings, str | None]:
         return typed_controls(last)
     kappa = DEFAULT_KAPPA  # only the bowl has a κ
     if function == "bowl":
-        ensure(KEYS["kappa"], bowl_kappa())
+        ui.ensure(KEYS["kappa"], bowl_kappa())
         kappa = state[BOWL_KAPPA] = sb.number_input(
             "Condition number κ",
             0.1,
@@ -190,7 +179,7 @@ def typed_controls(last: CompareSettings) -> tuple[CompareSettings, str | None]:
     """The formula box and its window; the formula used is the last accepted one when the
     box holds one that is refused (returned as the second value, the refusal in words)."""
     sb, state = st.sidebar, st.session_state
-    ensure(KEYS["fn"], good_formula())
+    ui.ensure(KEYS["fn"], good_formula())
     text = sb.text_input(
         "f(x, y) =",
         key=KEYS["fn"],
@@ -205,7 +194,7 @@ def typed_controls(last: CompareSettings) -> tuple[CompareSettings, str | None]:
         state[GOOD_FN] = fn = normalise(text)
     except GdvizError as error:
         fn, refusal = good_formula(), str(error)
-    ensure(KEYS["span"], float(last.span if last.typed else DEFAULT_SPAN))
+    ui.ensure(KEYS["span"], float(last.span if last.typed else DEFAULT_SPAN))
     span = sb.number_input(
         "Window ±",
         1e-6,
@@ -238,12 +227,12 @@ def race_controls(
     if same_function is None:
         same_function = last.function == function
     start = (last.x0, last.y0) if same_function else start
-    ensure(KEYS["x0"], float(start[0]))
-    ensure(KEYS["y0"], float(start[1]))
+    ui.ensure(KEYS["x0"], float(start[0]))
+    ui.ensure(KEYS["y0"], float(start[1]))
     left, right = sb.columns(2)
     left.number_input("Start x₀", -1e6, 1e6, step=0.5, format="%g", key=KEYS["x0"])
     right.number_input("Start y₀", -1e6, 1e6, step=0.5, format="%g", key=KEYS["y0"])
-    budget_controls(
+    ui.budget_controls(
         sb,
         keys=(KEYS["steps"], KEYS["tol"]),
         values=(last.steps, last.tol),
@@ -253,7 +242,7 @@ def race_controls(
     )
 
     sb.header("Optimizers")
-    ensure(OPTIMIZERS_KEY, list(last.optimizers))
+    ui.ensure(OPTIMIZERS_KEY, list(last.optimizers))
     chosen = sb.multiselect(
         "Optimizers to compare",
         list(OPTIMIZERS),
@@ -264,7 +253,7 @@ def race_controls(
     last_lr = dict(last.runs) if same_function else {}
     for name in chosen:
         spec = OPTIMIZERS[name]
-        ensure(lr_key(name), float(last_lr.get(name, default_lr(function, name, kappa, fn))))
+        ui.ensure(lr_key(name), float(last_lr.get(name, default_lr(function, name, kappa, fn))))
         sb.number_input(
             f"γ for {spec.title}",
             1e-12,
@@ -334,10 +323,9 @@ def headline(comparison: Comparison) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="gdviz · compare optimizers", layout="wide")
-    compact_chrome()
     st.title("Compare optimizers")
     settings, refusal = controls()
-    show_url_notes(url_state(PAGE, from_query)[1])
+    ui.show_url_notes(ui.url_state(PAGE, from_query)[1])
     if refusal:
         # Both parts quote what was typed: each escaped, never read as Markdown.
         st.error(
@@ -348,8 +336,8 @@ def main() -> None:
     try:
         comparison = cached_comparison(settings)
     except GdvizError as error:
-        show_error("Cannot compare with these settings", error)
-        finish(PAGE, settings, query)
+        ui.show_error("Cannot compare with these settings", error)
+        ui.finish(PAGE, settings, query)
         return
     if not settings.runs:
         st.info("Choose at least one optimizer in the sidebar to start the race.")
@@ -380,8 +368,8 @@ def main() -> None:
     st.caption(frames + floor)
     st.subheader("Share")
     caption = "This link reproduces the comparison (the address bar holds it too):"
-    share_link(query, caption=caption, safe=",")  # commas stay readable in the list
-    finish(PAGE, settings, query)
+    ui.share_link(query, caption=caption, safe=",")  # commas stay readable in the list
+    ui.finish(PAGE, settings, query)
 
 
 main()

@@ -51,16 +51,7 @@ from gdviz.linefit.settings import (
 from gdviz.losses import LOSS_RECORDS
 from gdviz.optimizers import OPTIMIZERS
 from gdviz.samples import SAMPLES
-from gdviz.ui.page import (
-    cached,
-    cached_copy,
-    ensure,
-    finish,
-    share_link,
-    show_error,
-    show_url_notes,
-    url_state,
-)
+from gdviz.ui import page as ui
 from gdviz.ui.player import player
 from gdviz.views.linefit_player import lesson_player, outcome_words
 from gdviz.views.offline import offline_html
@@ -87,14 +78,14 @@ UPLOAD_TYPES = ("csv", "txt", "tsv")
 def seed_widgets() -> list[str]:
     """Seed every widget from the records this page last ran with (on a first visit, the
     URL's); returns the notes on what the URL held that was not used."""
-    (settings, view), notes = url_state(PAGE, from_query)
+    (settings, view), notes = ui.url_state(PAGE, from_query)
     for key in SETTINGS_KEYS:
-        ensure(key, getattr(settings, key))
+        ui.ensure(key, getattr(settings, key))
     for key in VIEW_KEYS:
-        ensure(key, getattr(view, key))
+        ui.ensure(key, getattr(view, key))
     for name, value in settings.hyperparameters().items():
-        ensure(name, value)
-    ensure("lr_log", nearest_lr_choice(settings.lr))
+        ui.ensure(name, value)
+    ui.ensure("lr_log", nearest_lr_choice(settings.lr))
     return notes
 
 
@@ -146,20 +137,20 @@ def current_settings() -> LineFitSettings:
 # ---------------------------------------------------------------------------------------------
 
 
-@cached
+@ui.cached
 def sample_points(name: str) -> Points:
     sample = SAMPLES[name]
     return load_csv(sample.path, x=sample.x, y=sample.y)
 
 
-@cached
+@ui.cached
 def generated_points(
     n: int, slope: float, intercept: float, noise: float, x_min: float, x_max: float, seed: int
 ) -> Points:
     return generate_points(n, slope, intercept, noise, x_min, x_max, seed)
 
 
-@cached
+@ui.cached
 def uploaded_table(digest: str, _content: bytes) -> Table:
     """Parsed once per distinct file (keyed by its SHA-256, not by hashing the bytes again)."""
     return read_table(_content)
@@ -167,17 +158,17 @@ def uploaded_table(digest: str, _content: bytes) -> Table:
 
 # Engine runs are immutable (frozen records, read-only arrays), so they are shared, not copied;
 # the figure specs are dicts and each session gets its own copy.
-@cached
+@ui.cached
 def engine_run(data_key: str, _points: Points, settings: LineFitSettings) -> LineFitRun:
     return run_line_fit(_points, settings)
 
 
-@cached
+@ui.cached
 def stability(data_key: str, _points: Points, settings: LineFitSettings) -> Stability | None:
     return line_fit_stability(_points, settings)
 
 
-@cached_copy
+@ui.cached_copy
 def lesson_data(
     data_key: str, settings: LineFitSettings, view: LineFitView, _run: LineFitRun
 ) -> dict:
@@ -507,7 +498,7 @@ def share_and_downloads(
 ) -> None:
     settings = run.settings
     st.subheader("Share and download")
-    share_link(
+    ui.share_link(
         query, caption="This link reproduces what is on screen (the address bar holds it too):"
     )
     if settings.dataset == UPLOAD:
@@ -579,13 +570,13 @@ def main() -> None:
         "Pick data, a loss, an optimizer and a learning rate, then press ▶ Play: the line, the "
         "loss and the path on the loss surface move together."
     )
-    show_url_notes(notes)
+    ui.show_url_notes(notes)
 
     points, data_key, source = data_controls()
     if points is None:
         error = st.session_state.get("_upload_error")
         if error:
-            show_error(f"Could not use the file {escape_markdown(error[0])}", error[1])
+            ui.show_error(f"Could not use the file {escape_markdown(error[0])}", error[1])
         fallback = st.session_state.get("_last_good")
         if fallback is None:
             default = sample_points("study-hours")
@@ -606,9 +597,9 @@ def main() -> None:
     try:
         run = engine_run(data_key, points, settings)
     except GdvizError as error:
-        show_error("Cannot run with these settings", error)
+        ui.show_error("Cannot run with these settings", error)
         view = LineFitView(st.session_state["step"], st.session_state["residuals"])
-        finish(PAGE, (settings, view), to_query(settings, view))
+        ui.finish(PAGE, (settings, view), to_query(settings, view))
         return
 
     status_banner(run)
@@ -622,7 +613,7 @@ def main() -> None:
     data_table(points)
     query = to_query(settings, view)
     share_and_downloads(run, query, source, data)
-    finish(PAGE, (settings, view), query)
+    ui.finish(PAGE, (settings, view), query)
 
 
 main()

@@ -35,16 +35,8 @@ from gdviz.linefit.settings import (
 )
 from gdviz.losses import LOSS_RECORDS
 from gdviz.samples import SAMPLES
+from gdviz.ui import page as ui
 from gdviz.ui.lesson_data import lesson_points
-from gdviz.ui.page import (
-    cached,
-    ensure,
-    finish,
-    share_link,
-    show_error,
-    show_url_notes,
-    url_state,
-)
 from gdviz.views.gradient import (
     bars_spec,
     bars_words,
@@ -87,7 +79,7 @@ MAX_STYLED_ROWS = 2_000  # the focus row is coloured up to here; beyond, it is s
 def last_records() -> tuple[tuple[LineFitSettings, LineFitView, GradientFocus], list[str]]:
     """The records to show: on a first visit the link's; when the main page ran with other
     settings since this page last looked, the main page's (same data, loss and step)."""
-    records, notes = url_state(PAGE, from_query)
+    records, notes = ui.url_state(PAGE, from_query)
     main = st.session_state.get(MAIN_PAGE_LAST)
     if main is not None and main != st.session_state.get(ADOPTED):
         st.session_state[ADOPTED] = main
@@ -99,12 +91,12 @@ def last_records() -> tuple[tuple[LineFitSettings, LineFitView, GradientFocus], 
 
 
 def seed_widgets(settings: LineFitSettings, view: LineFitView, focus: GradientFocus) -> None:
-    ensure(K["dataset"], settings.dataset)
-    ensure(K["loss"], settings.loss)
-    ensure(K["delta"], settings.delta)
-    ensure(K["lr"], settings.lr)
-    ensure(K["step"], view.step)
-    ensure(K["point"], focus.point)
+    ui.ensure(K["dataset"], settings.dataset)
+    ui.ensure(K["loss"], settings.loss)
+    ui.ensure(K["delta"], settings.delta)
+    ui.ensure(K["lr"], settings.lr)
+    ui.ensure(K["step"], view.step)
+    ui.ensure(K["point"], focus.point)
 
 
 def on_data_change() -> None:
@@ -136,12 +128,12 @@ def on_chart_select(key: str):
 # ---------------------------------------------------------------------------------------------
 
 
-@cached
+@ui.cached
 def engine_run(data_key: str, _points: Points, settings: LineFitSettings) -> LineFitRun:
     return run_line_fit(_points, settings)
 
 
-@cached
+@ui.cached
 def lesson_at(
     data_key: str, settings: LineFitSettings, step: int, point: int, _run: LineFitRun
 ) -> GradientLesson:
@@ -349,22 +341,22 @@ def main() -> None:
     (settings, view, focus), notes = last_records()
     seed_widgets(settings, view, focus)
     st.title("How the gradient is computed")
-    show_url_notes(notes)
+    ui.show_url_notes(notes)
     settings = data_and_loss_controls(settings)
     try:
         points, data_key, used = points_or_fallback(settings)
         run = engine_run(data_key, points, used)
     except GdvizError as error:
-        show_error("Cannot run with these settings", error)
-        finish(PAGE, (settings, view, focus), to_query(settings, view, focus))
+        ui.show_error("Cannot run with these settings", error)
+        ui.finish(PAGE, (settings, view, focus), to_query(settings, view, focus))
         return
     step, point = step_and_point_controls(run)
     view, focus = replace(view, step=step), GradientFocus(point)
     try:
         lesson = lesson_at(data_key, used, step, point, run)
     except GdvizError as error:
-        show_error("Cannot show this step", error)
-        finish(PAGE, (settings, view, focus), to_query(settings, view, focus))
+        ui.show_error("Cannot show this step", error)
+        ui.finish(PAGE, (settings, view, focus), to_query(settings, view, focus))
         return
     for note in lesson.notes:
         st.warning(escape_markdown(note))
@@ -374,10 +366,10 @@ def main() -> None:
     what_it_shows(lesson)
     table(lesson)
     query = to_query(settings, view, focus)
-    share_link(
+    ui.share_link(
         query, caption="This link opens this page as it is now (the main page reads it too):"
     )
-    finish(PAGE, (settings, view, focus), query)
+    ui.finish(PAGE, (settings, view, focus), query)
 
 
 main()

@@ -29,19 +29,8 @@ from gdviz.linefit.settings import to_query as linefit_to_query
 from gdviz.losses import LOSS_RECORDS, LOSSES
 from gdviz.optimizers import OPTIMIZERS
 from gdviz.samples import SAMPLES
+from gdviz.ui import page as ui
 from gdviz.ui.lesson_data import LAST_UPLOAD, lesson_points
-from gdviz.ui.page import (
-    budget_controls,
-    cached,
-    cached_copy,
-    compact_chrome,
-    ensure,
-    finish,
-    share_link,
-    show_error,
-    show_url_notes,
-    url_state,
-)
 from gdviz.views.linefit import PlainFigure
 from gdviz.views.race import race_spec
 from gdviz.views.text import escape_markdown
@@ -72,25 +61,25 @@ def decode(query) -> tuple[LineFitSettings, dict, list[str]]:
 
 
 def last_state() -> tuple[LineFitSettings, dict]:
-    return url_state(PAGE, decode)[0]
+    return ui.url_state(PAGE, decode)[0]
 
 
 def lr_key(name: str) -> str:
     return f"race_lr_{name}"
 
 
-@cached
+@ui.cached
 def cached_race(key: str, settings: LineFitSettings, runs, _points) -> LineRace:
     """Keyed by the points' key with the settings and runs, which determine the race."""
     return race(_points, settings, runs)
 
 
-@cached_copy
+@ui.cached_copy
 def cached_spec(key: str, settings: LineFitSettings, runs, _race: LineRace) -> dict:
     return race_spec(_race, 0)
 
 
-@cached
+@ui.cached
 def cached_suggestions(key: str, settings: LineFitSettings, _points) -> dict[str, float]:
     return {name: suggested_rate(_points, settings, name) for name in OPTIMIZERS}
 
@@ -104,22 +93,22 @@ def data_controls(last: LineFitSettings) -> LineFitSettings:
         choices.append(GENERATE)
     if last.dataset == UPLOAD or state.get(LAST_UPLOAD) is not None:
         choices.append(UPLOAD)
-    ensure(KEYS["dataset"], last.dataset if last.dataset in choices else choices[0])
+    ui.ensure(KEYS["dataset"], last.dataset if last.dataset in choices else choices[0])
     dataset = sb.selectbox("Points", choices, key=KEYS["dataset"], format_func=TITLES.get)
-    ensure(KEYS["loss"], last.loss)
+    ui.ensure(KEYS["loss"], last.loss)
     sb.selectbox(
         "Loss", list(LOSSES), key=KEYS["loss"], format_func=lambda n: LOSS_RECORDS[n].title
     )
-    ensure(KEYS["scale"], bool(last.scale))
+    ui.ensure(KEYS["scale"], bool(last.scale))
     sb.toggle("Standardise x", key=KEYS["scale"], help="Descend on z = (x − x̄)/σ.")
     sb.header("Race rules")
     sb.caption("The same for every optimizer: one start, one step budget, one tolerance.")
     left, right = sb.columns(2)
-    ensure(KEYS["m0"], float(last.m0))
-    ensure(KEYS["b0"], float(last.b0))
+    ui.ensure(KEYS["m0"], float(last.m0))
+    ui.ensure(KEYS["b0"], float(last.b0))
     left.number_input("Start m₀", -1e9, 1e9, step=0.5, format="%g", key=KEYS["m0"])
     right.number_input("Start b₀", -1e9, 1e9, step=0.5, format="%g", key=KEYS["b0"])
-    budget_controls(
+    ui.budget_controls(
         sb,
         keys=(KEYS["steps"], KEYS["tol"]),
         values=(last.steps, last.tol),
@@ -148,7 +137,7 @@ def racer_controls(settings: LineFitSettings, suggestions: dict, link_runs) -> t
     fresh = state.get(BASIS) not in (None, basis)
     state[BASIS] = basis
     sb.header("Racers")
-    ensure(RACERS_KEY, [name for name, _ in link_runs])
+    ui.ensure(RACERS_KEY, [name for name, _ in link_runs])
     chosen = sb.multiselect(
         "Optimizers",
         list(OPTIMIZERS),
@@ -163,7 +152,7 @@ def racer_controls(settings: LineFitSettings, suggestions: dict, link_runs) -> t
     for name in chosen:
         if fresh:
             state[lr_key(name)] = suggestions[name]
-        ensure(lr_key(name), float(given.get(name, suggestions[name])))
+        ui.ensure(lr_key(name), float(given.get(name, suggestions[name])))
         sb.number_input(
             f"γ for {OPTIMIZERS[name].title}",
             1e-12,
@@ -198,11 +187,10 @@ def messages(result: LineRace) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="gdviz · optimizers racing on your line", layout="wide")
-    compact_chrome()
     st.title("Optimizers racing on your line")
     last, link_params = last_state()
     settings = data_controls(last)
-    show_url_notes(url_state(PAGE, decode)[1])
+    ui.show_url_notes(ui.url_state(PAGE, decode)[1])
     data = lesson_points(settings)
     if data is None:
         st.info("Upload a file on the main page (Fit a line) first; it is raced here.")
@@ -211,23 +199,23 @@ def main() -> None:
     try:
         suggestions = cached_suggestions(key, settings, points)
     except GdvizError as error:
-        show_error("Cannot race on these points", error)
+        ui.show_error("Cannot race on these points", error)
         st.stop()
     link_runs, notes = runs_from_query(link_params, suggestions)
     if PAGE + "_race_notes" not in st.session_state:
         st.session_state[PAGE + "_race_notes"] = True
-        show_url_notes(notes)
+        ui.show_url_notes(notes)
     runs = racer_controls(settings, suggestions, link_runs)
     query = linefit_to_query(settings) | runs_to_query(runs)
     try:
         result = cached_race(key, settings, runs, points)
     except GdvizError as error:
-        show_error("Cannot race with these settings", error)
-        finish(PAGE, (settings, runs_to_query(runs)), query)
+        ui.show_error("Cannot race with these settings", error)
+        ui.finish(PAGE, (settings, runs_to_query(runs)), query)
         return
     if not runs:
         st.info("Choose at least one optimizer in the sidebar to start the race.")
-    tol = f"finish at ‖∇L‖ ≤ {settings.tol:g}" if settings.tol > 0 else "no early finish"
+    tol = f"ui.finish at ‖∇L‖ ≤ {settings.tol:g}" if settings.tol > 0 else "no early ui.finish"
     st.caption(
         f"{escape_markdown(TITLES.get(settings.dataset, settings.dataset))} · "
         f"{points.n:,} points · {LOSS_RECORDS[settings.loss].title} · start (m, b) = "
@@ -250,8 +238,8 @@ def main() -> None:
         "the distance from the start to the least-squares line."
     )
     st.subheader("Share")
-    share_link(query, caption="This link reproduces the race:", safe=",")
-    finish(PAGE, (settings, runs_to_query(runs)), query)
+    ui.share_link(query, caption="This link reproduces the race:", safe=",")
+    ui.finish(PAGE, (settings, runs_to_query(runs)), query)
 
 
 main()

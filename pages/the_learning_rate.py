@@ -37,18 +37,8 @@ from gdviz.linefit.sweep_lesson import (
 from gdviz.losses import LOSS_RECORDS
 from gdviz.optimizers import OPTIMIZERS
 from gdviz.samples import SAMPLES
+from gdviz.ui import page as ui
 from gdviz.ui.lesson_data import lesson_points
-from gdviz.ui.page import (
-    cached,
-    cached_copy,
-    compact_chrome,
-    ensure,
-    finish,
-    share_link,
-    show_error,
-    show_url_notes,
-    url_state,
-)
 from gdviz.ui.player import player
 from gdviz.views.linefit import PlainFigure
 from gdviz.views.sweep import examples_player, sweep_sentence, sweep_spec
@@ -92,7 +82,7 @@ def hyper_key(name: str) -> str:
 
 def seed_widgets(settings: LineFitSettings, sweep_settings: SweepSettings, *, force=False):
     """Give every widget its value from the records (all of them when `force`)."""
-    put = st.session_state.__setitem__ if force else ensure
+    put = st.session_state.__setitem__ if force else ui.ensure
     for field, key in KEYS.items():
         put(key, getattr(settings, field))
     for name, value in settings.hyperparameters().items():
@@ -107,7 +97,7 @@ def seed_widgets(settings: LineFitSettings, sweep_settings: SweepSettings, *, fo
 def page_state() -> list[str]:
     """Seed the widgets; adopt the main page's settings when they changed there since this
     page last looked (the person went back, changed the data, and came here again)."""
-    (settings, sweep_settings), notes = url_state(PAGE, decode)
+    (settings, sweep_settings), notes = ui.url_state(PAGE, decode)
     seed_widgets(settings, sweep_settings)
     main = st.session_state.get(f"_{MAIN_PAGE}_last")
     if main is None:
@@ -149,12 +139,12 @@ def current_settings() -> tuple[LineFitSettings, SweepSettings]:
 
 
 # Runs are immutable records (shared); a new pick replays four rates, never the whole sweep.
-@cached
+@ui.cached
 def swept(data_key: str, _points: Points, settings: LineFitSettings, sweep_settings) -> SweepRun:
     return sweep_line_fit(_points, settings, replace(sweep_settings, pick=0.0))
 
 
-@cached
+@ui.cached
 def lesson_for(
     data_key: str, _points: Points, settings: LineFitSettings, sweep_settings: SweepSettings
 ) -> SweepLesson:
@@ -162,7 +152,7 @@ def lesson_for(
     return replay(_points, swept(data_key, _points, settings, base), sweep_settings.pick)
 
 
-@cached_copy
+@ui.cached_copy
 def figures(data_key: str, settings, sweep_settings, _lesson: SweepLesson) -> tuple[dict, dict]:
     """Both figures, keyed by what determines `_lesson`."""
     return sweep_spec(_lesson), examples_player(_lesson)
@@ -314,7 +304,7 @@ def rates_table(lesson: SweepLesson) -> None:
 
 
 def links(settings: LineFitSettings, query: dict[str, str]) -> None:
-    share_link(query, caption="This link reproduces the page (the address bar holds it too):")
+    ui.share_link(query, caption="This link reproduces the page (the address bar holds it too):")
     st.caption(
         "The same data, loss, optimizer and start on the main page: "
         "[Fit a line](./?"
@@ -325,14 +315,13 @@ def links(settings: LineFitSettings, query: dict[str, str]) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="gdviz · the learning rate", layout="wide")
-    compact_chrome()
     notes = page_state()
     st.title("Which learning rate?")
     st.caption(
         "Same fit, same start, many learning rates: too small crawls, too big explodes. "
         "Pick one to replay it below."
     )
-    show_url_notes(notes)
+    ui.show_url_notes(notes)
     points, data_key, dataset = the_points(st.session_state[BASE])
     data_caption(replace(st.session_state[BASE], dataset=dataset), points)
     problem_controls()
@@ -344,8 +333,8 @@ def main() -> None:
         with st.spinner("Running every learning rate…"):
             lesson = lesson_for(data_key, points, settings, sweep_settings)
     except GdvizError as error:
-        show_error("Cannot sweep with these settings", error)
-        finish(PAGE, (settings, sweep_settings), to_query(settings, sweep_settings))
+        ui.show_error("Cannot sweep with these settings", error)
+        ui.finish(PAGE, (settings, sweep_settings), to_query(settings, sweep_settings))
         return
     for note in lesson.notes:
         st.caption(escape_markdown(note))
@@ -363,7 +352,7 @@ def main() -> None:
     rates_table(lesson)
     query = to_query(settings, lesson.sweep_settings)
     links(settings, query)
-    finish(PAGE, (settings, lesson.sweep_settings), query)
+    ui.finish(PAGE, (settings, lesson.sweep_settings), query)
 
 
 main()
