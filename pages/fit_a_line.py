@@ -35,7 +35,6 @@ from gdviz.linefit.run import (
     LineFitRun,
     Stability,
     converging_lr,
-    line_fit_stability,
     run_line_fit,
 )
 from gdviz.linefit.settings import (
@@ -163,12 +162,9 @@ def engine_run(data_key: str, _points: Points, settings: LineFitSettings) -> Lin
     return run_line_fit(_points, settings)
 
 
+# Shared, not copied per session: nothing writes into it (the player wrapper adds its keys to
+# a new dict), and a 0.3 MB copy on every rerun would be the rerun's largest cost.
 @ui.cached
-def stability(data_key: str, _points: Points, settings: LineFitSettings) -> Stability | None:
-    return line_fit_stability(_points, settings)
-
-
-@ui.cached_copy
 def lesson_data(
     data_key: str, settings: LineFitSettings, view: LineFitView, _run: LineFitRun
 ) -> dict:
@@ -590,18 +586,18 @@ def main() -> None:
     model_controls()
     meter = optimizer_controls(points)
     settings = current_settings()
-    # Settings the run refuses get no meter: the run below says what is wrong, in words.
-    with meter, contextlib.suppress(GdvizError):
-        stability_meter(stability(data_key, points, settings), settings.scale)
-
     try:
         run = engine_run(data_key, points, settings)
-    except GdvizError as error:
+    except GdvizError as error:  # no meter either: the error says what is wrong, in words
         ui.show_error("Cannot run with these settings", error)
         view = LineFitView(st.session_state["step"], st.session_state["residuals"])
         ui.finish(PAGE, (settings, view), to_query(settings, view))
         return
 
+    # The meter comes from the data's curvature alone (the run computed it once); it stands
+    # in its place beside the learning rate, drawn there before the run.
+    with meter:
+        stability_meter(run.stability, settings.scale)
     status_banner(run)
     if note := st.session_state.pop("_lr_note", None):
         st.info(note)

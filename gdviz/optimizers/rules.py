@@ -101,11 +101,6 @@ def _check_nonneg(name: str, value: float) -> float:
     return float(value)
 
 
-def _check_positive(name: str, value: float) -> float:
-    _check(_finite(value) and value > 0, f"{name} must be a number > 0, not {value!r}.")
-    return float(value)
-
-
 # ----------------------------------------------------------------------------------------
 # What every rule shares, composed as optax chains its transforms:
 # add_decayed_weights(λ) -> the rule's own step -> θ ← θ - step

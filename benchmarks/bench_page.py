@@ -1,6 +1,6 @@
 """Benchmark (a script, not a test): the server-side cost of the gdviz page, through AppTest.
 
-    python tests/bench_page.py
+    python benchmarks/bench_page.py
 
 Each `AppTest.run()` executes app.py in-process (no server, no browser), so the times below are
 what the Streamlit server spends per script run: engine, figures, caches, JSON, protobufs. They
