@@ -1,16 +1,15 @@
-"""Figures for a line-fit run: the animated 2-D views and the 3-D loss surface.
+"""Figures for a line-fit run: the three 2-D views and the 3-D loss surface, and what moves.
 
-`descent_figure` holds the three 2-D views side by side — the line over the points, the loss
-per step, the contour with the path — and one Play/Pause, speed buttons and a step slider that
-move them together in the browser (Plotly frames, no server round trips). `surface_figure` is
-the 3-D surface; its frames carry the same names, so the page's small script (`SYNC_SCRIPT`)
-moves its marker with the 2-D animation. 3-D frames need a full WebGL redraw, which would hold
-the 2-D views back if they shared one figure.
+`descent_spec` holds the three 2-D panels side by side (one builder each): the line over the
+points, the loss per step, the contour with the path and the −gradient arrow. `surface_spec`
+is the 3-D surface with the path. Neither has frames: `motion` lists, for every frame step,
+only what moves (the line, the markers, the arrow, the residuals), and the in-browser player
+(gdviz.views.linefit_player) restyles just those. Static traces are sent once.
 
-Static traces are sent once in `data`; each frame updates only the moving traces (`traces=`)
-and only their coordinates. Builders return plain figure dicts (`*_spec`): Plotly's per-object
-validation of a 200-frame figure was measured here at 5-10 times the cost of the engine run, so
-the page wraps the dicts in `PlainFigure`, and the tests validate every spec with `go.Figure`.
+Builders return plain figure dicts: Plotly's per-object validation of a large figure was
+measured here at 5-10 times the cost of the engine run, so pages wrap dicts in `PlainFigure`
+(the compare pages) or hand them to the player, and the tests validate every spec with
+`go.Figure`.
 """
 
 from __future__ import annotations
