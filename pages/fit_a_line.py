@@ -492,8 +492,20 @@ def below_the_player(run: LineFitRun) -> None:
 def share_and_downloads(
     run: LineFitRun, query: dict[str, str], source: DataSource, data: dict
 ) -> None:
+    """The link and the files, built only when their box is opened (see ui.on_demand)."""
+    box = ui.on_demand(
+        "Share this setting · download the run (CSV, offline HTML, NumPy script)", "show_share"
+    )
+    if box is None:
+        return
+    with box:
+        share_and_download_files(run, query, source, data)
+
+
+def share_and_download_files(
+    run: LineFitRun, query: dict[str, str], source: DataSource, data: dict
+) -> None:
     settings = run.settings
-    st.subheader("Share and download")
     ui.share_link(
         query, caption="This link reproduces what is on screen (the address bar holds it too):"
     )
@@ -543,7 +555,10 @@ def share_and_downloads(
 
 def data_table(points: Points) -> None:
     names = f"{escape_markdown(points.x_name)}, {escape_markdown(points.y_name)}"
-    with st.expander(f"The data: {points.n:,} points ({names})"):
+    box = ui.on_demand(f"The data: {points.n:,} points ({names})", "show_data")
+    if box is None:
+        return
+    with box:
         shown = min(points.n, 10_000)
         st.dataframe(
             pd.DataFrame({points.x_name: points.x[:shown], points.y_name: points.y[:shown]}),

@@ -10,6 +10,7 @@ import pytest
 from helpers import ROOT, arr, assert_clean, open_page, trace
 from streamlit.testing.v1 import AppTest
 
+from gdviz.data import load_csv
 from gdviz.optimizers import OPTIMIZERS
 from gdviz.samples import SAMPLES
 
@@ -240,6 +241,8 @@ def test_good_upload_is_fitted_with_column_pickers():
     pickers = [s for s in at.selectbox if s.key and s.key.startswith("y_col")]
     pickers[0].set_value("c").run()
     assert "4 points (a, c)" in expander_label(at)
+    at.session_state["show_share"] = True
+    at.run()
     assert any("cannot travel in a link" in c.value for c in at.caption)
 
 
@@ -384,14 +387,35 @@ def test_divergence_is_explained_with_a_suggested_rate_and_finite_views():
 # --- downloads -------------------------------------------------------------------------------
 
 
-def test_three_download_buttons():
-    at = page()
+def test_share_link_and_downloads_are_built_when_their_box_is_opened():
+    at = page(dataset="by-hand", lr="0.02")
+    # Closed: nothing inside is built, so the first view loads no code-block or button code.
+    assert not at.get("download_button") and not at.code
+    at.session_state["show_share"] = True
+    at.run()
+    assert_clean(at)
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == [
         "Trajectory (CSV)",
         "Animation (HTML, plays offline)",
         "This run as a NumPy script",
     ]
+    (link,) = at.code
+    assert link.value.endswith("?" + "&".join(f"{k}={v}" for k, v in at.query_params.items()))
+    assert "lr=0.02" in link.value
+
+
+def test_the_data_table_is_built_when_its_box_is_opened():
+    sample = SAMPLES["by-hand"]
+    points = load_csv(sample.path, x=sample.x, y=sample.y)
+    at = page(dataset="by-hand")
+    assert f"{points.n} points" in expander_label(at) and not at.dataframe
+    at.session_state["show_data"] = True
+    at.run()
+    (table,) = at.dataframe
+    assert list(table.value.columns) == [sample.x, sample.y]
+    assert table.value[sample.x].tolist() == points.x.tolist()
+    assert table.value[sample.y].tolist() == points.y.tolist()
 
 
 # --- payload ---------------------------------------------------------------------------------
