@@ -4,8 +4,11 @@ Run: `python benchmarks/bench_player.py [--loads 3] [--play 5]`. It starts three
 ports 8740-8742 (a bare page with one small st.plotly_chart, written to a temporary file,
 gdviz itself (`app.py`, its default lesson), and tests/player_demo_app.py: a 2-D figure of
 100 points, a 200-frame loss curve and contour lines of a 150×150 grid, plus a 60×60 3-D
-surface) and drives headless Chromium (software WebGL) at
-1280×720. Loads alternate between the pages, each in a fresh browser context (empty cache).
+surface) and, when nginx is installed, the bare page and gdviz as a class gets them:
+deploy/serve.sh, nginx in front of one replica (ports 8744-8747; gdviz's pages start
+plotly.js with their HTML there). It drives headless Chromium (software WebGL) at 1280×720.
+Loads alternate between the pages, each in a fresh browser context (empty cache); each page
+is compared with the bare page served the same way.
 
 It prints, with the date and the machine: navigation → charts drawn (median of the loads)
 and its ratio to the bare page, where the time goes (plotly.js fetched, parsed, the first
@@ -18,14 +21,20 @@ Figures only; it never fails on a time.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import os
 import platform
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import textwrap
 import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +46,8 @@ from test_player_browser import demo_server  # noqa: E402
 
 PROJECTOR = {"width": 1280, "height": 720}
 BARE_PORT, DEMO_PORT, APP_PORT = 8740, 8741, 8742
+# deploy/serve.sh with one replica: nginx on the port, the replica on the port + 1.
+HOSTED_BARE_PORT, HOSTED_APP_PORT = 8744, 8746
 BARE_APP = """
 import plotly.graph_objects as go
 import streamlit as st
@@ -51,9 +62,35 @@ BARE_DRAWN = """() => { const gd = document.querySelector(
 DEMO_DRAWN = """() => { const r = document.querySelector('.gdp[data-ready="1"]');
   return r && r.querySelector('canvas') ? performance.now() : false; }"""
 TITLE = """(sel) => document.querySelector(sel) ? performance.now() : false"""
-RESOURCE = """(part) => { const e = performance.getEntriesByType('resource')
-  .filter((r) => r.name.includes(part)).sort((a, b) => b.transferSize - a.transferSize)[0];
-  return e ? {start: e.startTime, end: e.responseEnd, bytes: e.transferSize} : null; }"""
+RESOURCE = """(part) => { const all = performance.getEntriesByType('resource')
+  .filter((r) => r.name.includes(part)).sort((a, b) => b.transferSize - a.transferSize);
+  const e = all[0];
+  return e ? {start: e.startTime, end: e.responseEnd, bytes: e.transferSize, count: all.length}
+    : null; }"""
+
+
+@contextlib.contextmanager
+def hosted(app_dir: Path, port: int, *, early_plotly: bool) -> Iterator[str]:
+    """deploy/serve.sh (nginx + one replica) serving `app_dir`'s app.py; yields its URL."""
+    env = os.environ | {"PYTHONPATH": str(ROOT), "GDVIZ_EARLY_PLOTLY": "1" if early_plotly else "0"}
+    proc = subprocess.Popen(
+        ["bash", str(ROOT / "deploy" / "serve.sh"), "--replicas", "1", "--port", str(port),
+         "--app-dir", str(app_dir)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(url + "/_stcore/health", timeout=2).close()
+                break
+            if proc.poll() is not None:
+                sys.exit(f"deploy/serve.sh exited ({proc.returncode}) for {app_dir}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
 
 
 def median(values):
@@ -143,35 +180,42 @@ def main() -> None:
     reason = chromium_missing()
     if reason:
         sys.exit(reason)
-    with tempfile.TemporaryDirectory() as tmp:
-        bare_app = Path(tmp) / "bare_app.py"
+    nginx = shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/bin/nginx") if os.access(p, os.X_OK)), None
+    )
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        bare_dir = Path(tmp)
+        bare_app = bare_dir / "app.py"
         bare_app.write_text(textwrap.dedent(BARE_APP), encoding="utf-8")
-        with (
-            demo_server(bare_app, BARE_PORT) as bare_url,
-            demo_server(port=DEMO_PORT) as demo_url,
-            demo_server(ROOT / "app.py", APP_PORT) as app_url,
-            sync_playwright() as p,
-        ):
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            pages = {
-                "bare": (bare_url, BARE_DRAWN, "/static/js/"),
-                "gdviz main page": (app_url, DEMO_DRAWN, "plotly.min.js"),
-                "player": (demo_url, DEMO_DRAWN, "plotly.min.js"),
-                "player, plotly.js inline": (
-                    f"{demo_url}/?plotly=inline",
-                    DEMO_DRAWN,
-                    "plotly.min.js",
-                ),
-            }
-            # Warm both servers (first-run imports, caches) before measuring.
-            for url, drawn, part in pages.values():
-                load_once(browser, url, drawn, TITLE, part)
-            loads: dict[str, list[dict]] = {name: [] for name in pages}
-            for _ in range(max(3, args.loads)):
-                for name, (url, drawn, part) in pages.items():
-                    loads[name].append(load_once(browser, url, drawn, TITLE, part))
-            play = [play_once(browser, url, args.play) for url in (app_url, app_url, demo_url)]
-            browser.close()
+        bare_url = stack.enter_context(demo_server(bare_app, BARE_PORT))
+        demo_url = stack.enter_context(demo_server(port=DEMO_PORT))
+        app_url = stack.enter_context(demo_server(ROOT / "app.py", APP_PORT))
+        pages = {
+            "bare": (bare_url, BARE_DRAWN, "/static/js/"),
+            "gdviz main page": (app_url, DEMO_DRAWN, "plotly.min.js"),
+            "player": (demo_url, DEMO_DRAWN, "plotly.min.js"),
+            "player, plotly.js inline": (f"{demo_url}/?plotly=inline", DEMO_DRAWN, "plotly.min.js"),
+        }
+        if nginx:  # hosted as a class gets it: deploy/serve.sh, nginx in front
+            hosted_bare = stack.enter_context(
+                hosted(bare_dir, HOSTED_BARE_PORT, early_plotly=False)
+            )
+            hosted_app = stack.enter_context(hosted(ROOT, HOSTED_APP_PORT, early_plotly=True))
+            pages["bare, hosted"] = (hosted_bare, BARE_DRAWN, "/static/js/")
+            pages["gdviz main page, hosted"] = (hosted_app, DEMO_DRAWN, "plotly.min.js")
+        else:
+            print("nginx is not installed: the hosted rows are left out", file=sys.stderr)
+        p = stack.enter_context(sync_playwright())
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # Warm every server (first-run imports, caches) before measuring.
+        for url, drawn, part in pages.values():
+            load_once(browser, url, drawn, TITLE, part)
+        loads: dict[str, list[dict]] = {name: [] for name in pages}
+        for _ in range(max(3, args.loads)):
+            for name, (url, drawn, part) in pages.items():
+                loads[name].append(load_once(browser, url, drawn, TITLE, part))
+        play = [play_once(browser, url, args.play) for url in (app_url, app_url, demo_url)]
+        browser.close()
     report(loads, play, args)
 
 
@@ -185,23 +229,29 @@ def report(loads: dict, play: list[dict], args) -> None:
         f"(software WebGL) · 1280×720 · median of {len(loads['bare'])} fresh loads"
     )
     print()
-    print("| page | title shown (s) | charts drawn (s) | vs bare | websocket bytes |")
+    print(
+        "| page | title shown (s) | charts drawn (s) | vs bare (served alike) | websocket bytes |"
+    )
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, runs in loads.items():
         drawn = median([r["drawn"] for r in runs])
+        # Each page against the bare page served the same way (streamlit run, or nginx).
+        baseline = median([r["drawn"] for r in loads["bare, hosted"]]) if "hosted" in name else bare
         print(
             f"| {name} | {median([r['title'] for r in runs]) / 1000:.2f} | {drawn / 1000:.2f} "
-            f"| {drawn / bare:.2f}× | {median([r['ws_bytes'] for r in runs]):,.0f} |"
+            f"| {drawn / baseline:.2f}× | {median([r['ws_bytes'] for r in runs]):,.0f} |"
         )
     print()
     print("Where the player's first view goes (median ms from navigation start):")
-    for name in ("gdviz main page", "player", "player, plotly.js inline"):
+    named = ("gdviz main page", "gdviz main page, hosted", "player", "player, plotly.js inline")
+    for name in [n for n in named if n in loads]:
         stages = [stage_times(r["trace"]) for r in loads[name]]
         mount, ready, drawn = (median([s[k] for s in stages]) for k in ("mount", "plotly", "drawn"))
         res = [r["resource"] for r in loads[name] if r["resource"]]
         fetched = (
             f"plotly.min.js fetched {median([r['start'] for r in res]):.0f}→"
-            f"{median([r['end'] for r in res]):.0f} ({median([r['bytes'] for r in res]):,.0f} B)"
+            f"{median([r['end'] for r in res]):.0f} ({median([r['bytes'] for r in res]):,.0f} B, "
+            f"fetched {max(r['count'] for r in res)}× at most)"
             if res
             else "plotly.js inside the component's JS"
         )

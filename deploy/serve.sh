@@ -76,6 +76,20 @@ cp -r "$("$python" -c 'import os, streamlit; print(os.path.join(os.path.dirname(
 find "$run_dir/www/static" -type f \( -name '*.js' -o -name '*.css' -o -name '*.json' -o -name '*.svg' \) \
   -size +1k -exec gzip -k -6 {} +
 
+# plotly.js for the lesson's player, at the path the player asks for (gdviz.ui.player), so
+# nginx sends it from disk, gzipped, and every page's HTML can start it (see the template).
+plotly_lines="$(cd "$app_dir" && "$python" -c 'from gdviz.ui.player import PLOTLY_DIR, plotly_route
+print(plotly_route()); print(PLOTLY_DIR)')" || fail "could not import gdviz.ui.player from $app_dir"
+plotly_src="$(sed -n 1p <<<"$plotly_lines")"
+plotly_path="${plotly_src%%\?*}"
+mkdir -p "$run_dir/www$(dirname "$plotly_path")"
+cp "$(sed -n 2p <<<"$plotly_lines")/plotly.min.js" "$run_dir/www${plotly_path}"
+gzip -k -6 "$run_dir/www${plotly_path}"
+# The pages' <head>, starting plotly.js with the page (GDVIZ_EARLY_PLOTLY=0 leaves it as it is:
+# for measuring a page without the player, as benchmarks/bench_player.py does).
+page_head="<head><script async id=\"gdviz-plotly\" src=\"${plotly_src}\" onload=\"this.dataset.done=1\" onerror=\"this.dataset.done=1\"></script>"
+[[ "${GDVIZ_EARLY_PLOTLY:-1}" == 1 ]] || page_head="<head>"
+
 export STREAMLIT_SERVER_COOKIE_SECRET="${GDVIZ_COOKIE_SECRET:-$("$python" -c 'import secrets; print(secrets.token_hex(32))')}"
 
 upstreams=""
@@ -105,7 +119,8 @@ template="$(dirname "${BASH_SOURCE[0]}")/nginx.conf.template"
 log_value="off"
 [[ "$access_log" == "off" ]] || log_value="${access_log} gdviz"
 sed -e "s|@LISTEN@|${address}:${port}|" -e "s|@RUN_DIR@|${run_dir}|g" \
-  -e "s|@ACCESS_LOG@|${log_value}|" "$template" |
+  -e "s|@ACCESS_LOG@|${log_value}|" -e "s|@PLOTLY_DIR@|$(dirname "$plotly_path")/|" \
+  -e "s|@PAGE_HEAD@|${page_head}|" "$template" |
   awk -v up="$upstreams" '{ if ($0 == "@UPSTREAMS@") printf "%s", up; else print }' \
     >"$run_dir/nginx.conf"
 "$nginx_bin" -t -q -c "$run_dir/nginx.conf" -p "$run_dir" -g 'daemon off;' ||

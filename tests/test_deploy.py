@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import gzip
 import os
 import re
 import shlex
@@ -28,6 +29,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from conftest import VIEWPORT, chromium_missing
 
+from gdviz.ui.player import PLOTLY_DIR, plotly_route
+
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 DOCKERFILE = DEPLOY / "Dockerfile"
@@ -39,6 +42,7 @@ HEALTH = "/_stcore/health"
 PORTS = range(8650, 8700)  # the only ports these tests may use
 NGINX = next((p for p in ("/usr/sbin/nginx", "/usr/bin/nginx") if os.access(p, os.X_OK)), None)
 CHART = ".js-plotly-plot"
+PLOTLY_PATH = urlsplit(plotly_route()).path  # the player's plotly.js, sent by nginx from disk
 FIRST_CHART_MS = 90_000  # the Plotly chunk is 4.7 MB and two replicas share two busy cores
 
 
@@ -298,6 +302,11 @@ def test_k8s_ingress_cookie_affinity_long_websockets_and_upload_size():
 # ---------------------------------------------------------------------------------------------
 
 
+def from_nginx(path: str) -> bool:
+    """Files nginx sends itself: Streamlit's frontend and the player's plotly.js."""
+    return path.startswith("/static/") or path == PLOTLY_PATH
+
+
 @dataclass(frozen=True)
 class Served:
     url: str
@@ -438,6 +447,39 @@ def test_frontend_files_come_from_nginx_gzipped_with_their_type(served):
         assert response.headers.get("X-Gdviz-Replica") is None, "a replica served it"
 
 
+def test_every_page_starts_plotly_js_first_in_its_head(served):
+    tag = f'<head><script async id="gdviz-plotly" src="{plotly_route()}" onload='
+    for path in ("/", "/gradient", "/learning_rate?lr=0.1", "/race", "/Compare_optimizers"):
+        with urllib.request.urlopen(served.url + path, timeout=30) as response:
+            html = response.read().decode()
+        assert html.count("gdviz-plotly") == 1 and tag in html, path
+        assert html.index(tag) < html.index('<script type="module"'), "not first in the head"
+
+
+def test_plotly_js_comes_from_nginx_gzipped_and_is_the_installed_packages(served):
+    request = urllib.request.Request(
+        served.url + plotly_route(), headers={"Accept-Encoding": "gzip"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        body = response.read()
+        assert response.headers["Content-Type"].startswith("text/javascript")
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert "immutable" in response.headers["Cache-Control"]  # the URL holds the version
+        assert response.headers.get("X-Gdviz-Replica") is None, "a replica served it"
+    assert gzip.decompress(body) == (PLOTLY_DIR / "plotly.min.js").read_bytes()
+
+
+def test_nginx_leaves_other_html_as_it_is():
+    """Only the pages get the tag: the offline download (under /media/) and Streamlit's own
+    routes keep their <head> untouched."""
+    block = re.search(r"map \$uri \$gdviz_head \{(.*?)\}", nginx_text(), re.S).group(1)
+    untouched = re.search(r'~\^/\(([^)]*)\)/\s+"<head>";', block)
+    assert untouched, block
+    assert {"_stcore", "media", "component", "static"} <= set(untouched.group(1).split("|"))
+    assert re.search(r"default\s+'@PAGE_HEAD@';", block)
+    assert re.search(r"sub_filter '<head>' \$gdviz_head;", nginx_text())
+
+
 def test_a_browser_websocket_lands_on_its_cookies_replica_and_runs_the_page(served):
     import websockets
     from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -559,6 +601,29 @@ def test_page_draws_a_chart_through_serve_sh(served, chromium):
 
 
 @pytest.mark.e2e
+def test_the_hosted_lesson_parses_plotly_js_once_started_by_the_page(served, chromium):
+    context = chromium.new_context(base_url=served.url, viewport=VIEWPORT)
+    errors, fetched = [], []
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: fetched.append(urlsplit(r.url).path))
+    try:
+        page.goto("/")
+        page.wait_for_selector(".gdp[data-ready='1']", timeout=FIRST_CHART_MS)
+        early = page.evaluate(
+            """() => { const s = document.getElementById('gdviz-plotly');
+            return {inHead: s.parentElement === document.head, done: s.dataset.done,
+                    scripts: document.querySelectorAll('script[src*="plotly.min.js"]').length,
+                    plotly: typeof window.Plotly}; }"""
+        )
+        assert early == {"inHead": True, "done": "1", "scripts": 1, "plotly": "object"}
+        assert fetched.count(PLOTLY_PATH) == 1  # the player waited for the page's copy
+        assert errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.e2e
 def test_every_request_of_one_browser_reaches_one_replica(served, chromium):
     context = chromium.new_context(base_url=served.url, viewport=VIEWPORT)
     replicas = []
@@ -576,10 +641,12 @@ def test_every_request_of_one_browser_reaches_one_replica(served, chromium):
         (cookie,) = [c["value"] for c in context.cookies() if c["name"] == "gdviz_replica"]
     finally:
         context.close()  # closes the websocket, which nginx then logs
-    # Streamlit's frontend files come from nginx itself (no replica); everything else from one.
+    # Streamlit's frontend files and plotly.js come from nginx itself (no replica); everything
+    # else from one.
     ours = [(urlsplit(u).path, r) for u, r in replicas if u.startswith(served.url)]
-    assert {r for path, r in ours if path.startswith("/static/")} == {None}
-    from_replicas = {r for path, r in ours if not path.startswith("/static/")}
+    assert {r for path, r in ours if from_nginx(path)} == {None}
+    assert any(path == PLOTLY_PATH for path, _ in ours), "the player's plotly.js never came"
+    from_replicas = {r for path, r in ours if not from_nginx(path)}
     assert len(from_replicas) == 1, ours
     (replica,) = from_replicas
     deadline = time.monotonic() + 10
@@ -588,8 +655,8 @@ def test_every_request_of_one_browser_reaches_one_replica(served, chromium):
         if any(r["uri"] == "/_stcore/stream" for r in mine) or time.monotonic() > deadline:
             break
         time.sleep(0.2)
-    static = [r for r in mine if r["uri"].startswith("/static/")]
-    proxied = [r for r in mine if not r["uri"].startswith("/static/")]
+    static = [r for r in mine if from_nginx(r["uri"])]
+    proxied = [r for r in mine if not from_nginx(r["uri"])]
     assert static and {r["upstream"] for r in static} == {"-"}
     assert {r["upstream"] for r in proxied} == {replica}
     # The page itself: its request had no cookie yet, so it was routed by the id it was given.

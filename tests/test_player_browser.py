@@ -203,6 +203,54 @@ def test_reduced_motion_starts_at_the_slowest_speed(demo_url, chromium):
         context.close()
 
 
+# What a host does (deploy/nginx.conf.template): a tag that starts plotly.js with the page.
+EARLY_TAG = """(src) => document.addEventListener('DOMContentLoaded', () => {
+  const s = document.createElement('script');
+  s.async = true; s.id = 'gdviz-plotly'; s.src = src;
+  s.setAttribute('onload', 'this.dataset.done=1');
+  s.setAttribute('onerror', 'this.dataset.done=1');
+  document.head.prepend(s); })"""
+
+
+def open_with_early_tag(chromium, url: str, src: str) -> tuple[dict, list[str]]:
+    """Open the demo with the host's early tag for `src`: what the page holds, and the
+    plotly.js requests it made."""
+    context = chromium.new_context(viewport=PROJECTOR)
+    context.add_init_script(f"({EARLY_TAG})({json.dumps(src)})")
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url) if "plotly" in r.url else None)
+    try:
+        open_demo(page, url)
+        found = page.evaluate(
+            """() => ({done: document.getElementById('gdviz-plotly').dataset.done,
+            plotly: typeof window.Plotly,
+            charts: document.querySelectorAll('.gdp .js-plotly-plot').length})"""
+        )
+        return found, requests
+    finally:
+        context.close()
+
+
+def test_the_player_waits_for_a_hosts_early_plotly_instead_of_loading_it_twice(demo_url, chromium):
+    from gdviz.ui.player import plotly_route
+
+    open_with_early_tag(chromium, demo_url, "/no-such-file.js")  # the server's route is up now
+    found, requests = open_with_early_tag(chromium, demo_url, plotly_route())
+    assert found == {"done": "1", "plotly": "object", "charts": 2}
+    assert requests == [demo_url + plotly_route()]
+
+
+def test_the_player_loads_its_own_plotly_when_the_hosts_early_tag_fails(demo_url, chromium):
+    from gdviz.ui.player import plotly_route
+
+    # Streamlit answers an unknown path with its page (HTML, status 200): the tag "loads" and
+    # defines nothing.
+    found, requests = open_with_early_tag(chromium, demo_url, "/no-such/plotly.js")
+    assert found == {"done": "1", "plotly": "object", "charts": 2}
+    assert requests == [demo_url + "/no-such/plotly.js", demo_url + plotly_route()]
+
+
 def _demo_data() -> dict:
     from streamlit.testing.v1 import AppTest
 

@@ -37,6 +37,16 @@ _mount = st.components.v2.component(
 )
 
 
+def plotly_route() -> str:
+    """The path (below the server's base URL) where plotly.min.js is served; the version in
+    the query makes a new plotly a new URL, so browsers and proxies may cache it for good.
+
+    deploy/serve.sh asks for it too: nginx sends the file from disk at this path and starts it
+    with the page's HTML (see deploy/nginx.conf.template).
+    """
+    return f"/component/{PLOTLY_COMPONENT}/plotly.min.js?v={plotly.__version__}"
+
+
 def plotly_src() -> str:
     """The URL path of the installed plotly.min.js, served by Streamlit (and cacheable).
 
@@ -46,7 +56,7 @@ def plotly_src() -> str:
     components_v1.declare_component(PLOTLY_ROUTE_NAME, path=str(PLOTLY_DIR))
     base = str(st.get_option("server.baseUrlPath") or "").strip("/")
     prefix = f"/{base}" if base else ""
-    return f"{prefix}/component/{PLOTLY_COMPONENT}/plotly.min.js?v={plotly.__version__}"
+    return prefix + plotly_route()
 
 
 def player(data: dict, *, key: str, on_step: Callable[[int], None] | None = None) -> int:

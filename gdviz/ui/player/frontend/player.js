@@ -50,23 +50,40 @@ function frameRows(spec, frames) {
   return spec.map((row) => Float64Array.from(Array.isArray(row) ? row : [row]));
 }
 
+// A host may start plotly.js with the page itself (deploy/nginx.conf.template puts
+// <script async id="gdviz-plotly" onload/onerror="this.dataset.done=1"> first in the page's
+// head), so the browser parses it while Streamlit starts. The player then waits for that copy
+// rather than load a second (two copies would be parsed twice); if it has come and gone
+// without defining Plotly (a 404, or a page of HTML where the file should be), or fails
+// later, the player loads its own.
+const EARLY_PLOTLY = "gdviz-plotly";
+
+function scriptLoaded(script) {
+  return new Promise((resolve, reject) => {
+    script.addEventListener("load", () => (window.Plotly ? resolve(window.Plotly)
+      : reject(new Error("plotly.js loaded but did not define Plotly"))));
+    script.addEventListener("error", () => reject(
+      new Error("plotly.js could not be loaded from " + script.src)));
+  });
+}
+
 function loadPlotly(src) {
   if (window.Plotly) { return Promise.resolve(window.Plotly); }
-  if (!src) { return Promise.reject(new Error("plotly.js is not on this page")); }
-  if (!window.__gdvizPlotlyLoad) {
-    window.__gdvizPlotlyLoad = new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = src;
-      script.async = true;
-      script.onload = () => (window.Plotly ? resolve(window.Plotly)
-        : reject(new Error("plotly.js loaded but did not define Plotly")));
-      script.onerror = () => {
-        window.__gdvizPlotlyLoad = null;
-        reject(new Error("plotly.js could not be loaded from " + src));
-      };
-      document.head.appendChild(script);
-    });
-  }
+  if (window.__gdvizPlotlyLoad) { return window.__gdvizPlotlyLoad; }
+  const ownCopy = () => {
+    if (!src) { return Promise.reject(new Error("plotly.js is not on this page")); }
+    const script = document.createElement("script");
+    script.src = src;
+    script.async = true;
+    document.head.appendChild(script);
+    return scriptLoaded(script);
+  };
+  const early = document.getElementById(EARLY_PLOTLY);
+  const load = early && !early.dataset.done ? scriptLoaded(early).catch(ownCopy) : ownCopy();
+  window.__gdvizPlotlyLoad = load.catch((err) => {
+    window.__gdvizPlotlyLoad = null; // a later mount may try again
+    throw err;
+  });
   return window.__gdvizPlotlyLoad;
 }
 
