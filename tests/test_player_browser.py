@@ -203,6 +203,45 @@ def test_reduced_motion_starts_at_the_slowest_speed(demo_url, chromium):
         context.close()
 
 
+# A step asked for the moment the 2-D charts are up, while the 3-D scene is still to be drawn
+# (in the same task, so the timing is certain: in a real browser a key pressed in that frame).
+STEP_WHEN_2D_DRAWN = """window.__gdvizTrace = [];
+const record = window.__gdvizTrace.push.bind(window.__gdvizTrace);
+window.__gdvizTrace.push = (event) => {
+  const n = record(event);
+  if (event.kind === 'drawn2d') {
+    document.querySelector('.gdp').parentElement.__gdvizPlayer.stepTo(Infinity);
+  }
+  return n;
+};"""
+
+
+def test_the_2d_charts_come_first_and_the_3d_catches_up_with_an_early_step(demo_url, chromium):
+    context = chromium.new_context(viewport=PROJECTOR)
+    context.add_init_script(STEP_WHEN_2D_DRAWN)
+    page = context.new_page()
+    try:
+        open_demo(page, demo_url)
+        page.wait_for_function(
+            f"() => document.querySelector('.gdp').dataset.frame3d === '{FRAMES - 1}'",
+            timeout=10_000,
+        )
+        events = page.evaluate("() => window.__gdvizTrace")
+        charts = page.evaluate(CHARTS)
+        shown = state(page)
+    finally:
+        context.close()
+    kinds = [e["kind"] for e in events]
+    gl_drawn = next(i for i, e in enumerate(events) if e["kind"] == "chart" and e["gl"])
+    # 2-D drawn, the step taken, then the 3-D scene drawn (at the start), then brought up to it.
+    assert kinds.index("drawn2d") < kinds.index("2d") < gl_drawn < kinds.index("drawn")
+    assert kinds.index("drawn") < kinds.index("3d")
+    # Everything shows the step asked for: not reset to the start when loading finished.
+    assert shown["frame"] == FRAMES - 1 and shown["slider"] == FRAMES - 1
+    assert shown["read"]["m"] == format(charts["m2"], ".6g") == format(charts["m3"], ".6g")
+    assert charts["lossStep"] == FRAMES - 1
+
+
 # What a host does (deploy/nginx.conf.template): a tag that starts plotly.js with the page.
 EARLY_TAG = """(src) => document.addEventListener('DOMContentLoaded', () => {
   const s = document.createElement('script');

@@ -216,8 +216,10 @@ class Player {
       this.recentSteps = [];
       this.figuresKey = figuresKey;
       await this.drawCharts(data, start);
-      this.label(start);
-      this.root.dataset.frame3d = String(start);
+      // A step taken while the 3-D scene was being drawn stays; the scene then catches up
+      // (flush3d marks frame3d itself when that redraw is done).
+      this.label(this.frame);
+      if (!this.gl.busy) { this.root.dataset.frame3d = String(this.gl.shown); }
     } else if (startChanged && !this.playing && !this.recentSteps.includes(steps[start])) {
       // A page that reads the step from the URL at the top and writes it at the end sends
       // back, one run late, the steps this player handed it: those are echoes, not requests.
