@@ -102,7 +102,10 @@ for ((i = 1; i <= replicas; i++)); do
   upstreams+="        server 127.0.0.1:${rport} max_fails=0;"$'\n'
 done
 
-# nginx starts only once every replica answers its health check.
+# nginx starts only once every replica answers its health check and has run the app once: in a
+# fresh process Streamlit treats the app as a folder of pages until app.py's st.navigation has
+# run, so the first student who follows a link to another page would see "Page not found"
+# (gdviz/ui/warm_up.py).
 for ((i = 1; i <= replicas; i++)); do
   rport=$((port + i))
   for ((t = 0; ; t++)); do
@@ -113,6 +116,8 @@ for ((i = 1; i <= replicas; i++)); do
     ((t < 120)) || fail "replica on port ${rport} not healthy after 60 s"
     sleep 0.5
   done
+  (cd "$app_dir" && "$python" -m gdviz.ui.warm_up "http://127.0.0.1:${rport}" >/dev/null) ||
+    fail "replica on port ${rport} could not run the app once"
 done
 
 template="$(dirname "${BASH_SOURCE[0]}")/nginx.conf.template"

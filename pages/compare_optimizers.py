@@ -38,8 +38,9 @@ from gdviz.expression import DEFAULT_START, normalise
 from gdviz.objectives import TEST_FUNCTIONS
 from gdviz.optimizers import OPTIMIZERS
 from gdviz.ui import page as ui
-from gdviz.views.compare import comparison_floor, comparison_spec
-from gdviz.views.linefit import PlainFigure
+from gdviz.ui.player import player
+from gdviz.views.compare import comparison_floor
+from gdviz.views.race_player import comparison_player
 from gdviz.views.text import escape_markdown
 
 PAGE = "compare"
@@ -131,10 +132,11 @@ def cached_comparison(settings: CompareSettings) -> Comparison:
     return compare(settings)
 
 
-@ui.cached_copy
-def cached_spec(settings: CompareSettings, _comparison: Comparison) -> dict:
-    """Keyed by the settings, which determine `_comparison`, so it is not hashed itself."""
-    return comparison_spec(_comparison, 0)
+# Shared, not copied per session: nothing writes into it (the player adds its keys to a new
+# dict). Keyed by the settings, which determine `_comparison`, so it is not hashed itself.
+@ui.cached
+def cached_player(settings: CompareSettings, _comparison: Comparison) -> dict:
+    return comparison_player(_comparison)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -342,15 +344,15 @@ def main() -> None:
     if not settings.runs:
         st.info("Choose at least one optimizer in the sidebar to start the race.")
     headline(comparison)
-    spec = cached_spec(settings, comparison)
-    st.plotly_chart(PlainFigure(spec), key="compare", config={"displaylogo": False})
+    player(cached_player(settings, comparison), key="compare")
     results_table(comparison)
     statuses(comparison)
     st.markdown(
         "Several optimizers on one function, compared fairly: **the same start, the same step "
         "budget and the same tolerance**, each with its own learning rate γ. The full paths "
-        "are drawn at once; press **▶ Play** to watch the markers move together, or drag the "
-        "step slider."
+        "are drawn at once; press **▶ Play** (or Space) to watch the markers move together, "
+        "step with ← and →, or drag the step slider; the numbers under the chart are each "
+        "optimizer's loss at the step shown."
     )
     shown, total = len(comparison.timeline.steps), comparison.timeline.last + 1
     frames = (

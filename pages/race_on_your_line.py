@@ -31,8 +31,8 @@ from gdviz.optimizers import OPTIMIZERS
 from gdviz.samples import SAMPLES
 from gdviz.ui import page as ui
 from gdviz.ui.lesson_data import LAST_UPLOAD, lesson_points
-from gdviz.views.linefit import PlainFigure
-from gdviz.views.race import race_spec
+from gdviz.ui.player import player
+from gdviz.views.race import line_race_player
 from gdviz.views.text import escape_markdown
 
 PAGE = "race"
@@ -74,9 +74,11 @@ def cached_race(key: str, settings: LineFitSettings, runs, _points) -> LineRace:
     return race(_points, settings, runs)
 
 
-@ui.cached_copy
-def cached_spec(key: str, settings: LineFitSettings, runs, _race: LineRace) -> dict:
-    return race_spec(_race, 0)
+# Shared, not copied per session: nothing writes into it (the player adds its keys to a new
+# dict).
+@ui.cached
+def cached_player(key: str, settings: LineFitSettings, runs, _race: LineRace) -> dict:
+    return line_race_player(_race)
 
 
 @ui.cached
@@ -215,14 +217,13 @@ def main() -> None:
         return
     if not runs:
         st.info("Choose at least one optimizer in the sidebar to start the race.")
-    tol = f"ui.finish at ‖∇L‖ ≤ {settings.tol:g}" if settings.tol > 0 else "no early ui.finish"
+    tol = f"stop at ‖∇L‖ ≤ {settings.tol:g}" if settings.tol > 0 else "no early stop"
     st.caption(
         f"{escape_markdown(TITLES.get(settings.dataset, settings.dataset))} · "
         f"{points.n:,} points · {LOSS_RECORDS[settings.loss].title} · start (m, b) = "
         f"({settings.m0:g}, {settings.b0:g}) · {settings.steps:,} steps · {tol}"
     )
-    spec = cached_spec(key, settings, runs, result)
-    st.plotly_chart(PlainFigure(spec), key="race", config={"displaylogo": False})
+    player(cached_player(key, settings, runs, result), key="race")
     results_table(result)
     messages(result)
     st.markdown(

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from gdviz.ui.warm_up import warm_up
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -87,6 +89,9 @@ def streamlit_server(
             if time.monotonic() > deadline:
                 raise RuntimeError(f"streamlit did not answer {url}/_stcore/health in {timeout} s")
             time.sleep(0.2)
+        # As deploy/serve.sh does: a fresh process greets its first deep link (/gradient, ...)
+        # with "Page not found" until the app has run once (see gdviz/ui/warm_up.py).
+        warm_up(url, timeout)
         yield url
     finally:
         proc.terminate()

@@ -39,6 +39,13 @@ def charts(at: AppTest) -> dict[str, dict]:
     return {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
 
 
+def players(at: AppTest) -> dict[str, dict]:
+    """The data of every player on the page (gdviz.ui.player), by its widget key."""
+    return {
+        c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.json) for c in at.get("bidi_component")
+    }
+
+
 def chart_count(at: AppTest) -> int:
     """How many charts the page draws: Plotly figures, and the figures inside the player."""
     players = [json.loads(c.proto.json) for c in at.get("bidi_component")]

@@ -1,7 +1,8 @@
 """The compare page and the line-fit race in a real browser at 1280×720 (a projector): the
 chart draws first on screen, the table's telling column is visible, a typed function is
-accepted and a hostile one refused in words, Play moves the markers; screenshots for a person
-to look at in test-artifacts/. Each page is served on its own (ports 8840–8859)."""
+accepted and a hostile one refused in words; the player (the main page's) moves the markers
+and the read-outs with Play, Space and the arrow keys; screenshots for a person to look at in
+test-artifacts/."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+CHART = ".gdp[data-ready='1']"  # the player, its chart drawn
+# Each marker's x and every read-out, from the player's own chart.
+MARKERS = """() => { const p = document.querySelector('.gdp').parentElement.__gdvizPlayer;
+  const gd = p.charts[0].gd;
+  return {x: gd.data.filter((t) => t.mode === 'markers' && t.x.length === 1).map((t) => t.x[0]),
+          read: [...document.querySelectorAll('.gdp .gdp-value')].map((n) => n.textContent),
+          frame: +document.querySelector('.gdp').dataset.frame}; }"""
 
 
 @pytest.fixture
@@ -59,12 +66,18 @@ def _settle(page) -> None:
 
 
 def _play_moves_the_markers(page) -> None:
-    graph = page.locator(CHART).first
-    before = graph.evaluate("gd => gd.data.filter(t => t.mode === 'markers').map(t => t.x[0])")
-    graph.locator(".updatemenu-button", has_text="Play").first.click()
+    before = page.evaluate(MARKERS)
+    page.get_by_role("button", name="Play", exact=True).click()
     page.wait_for_timeout(2500)
-    after = graph.evaluate("gd => gd.data.filter(t => t.mode === 'markers').map(t => t.x[0])")
-    assert before != after
+    page.get_by_role("button", name="Pause", exact=True).click()
+    after = page.evaluate(MARKERS)
+    assert before["x"] != after["x"] and before["read"] != after["read"]
+    # The keys work as on the main page: End, Home, and ← → one step.
+    page.locator("h1").first.click()  # the focus on the page, not in a field
+    page.keyboard.press("Home")
+    assert page.evaluate(MARKERS) == before
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate(MARKERS)["frame"] == 1
 
 
 def test_compare_page_at_1280x720(page, compare_url):

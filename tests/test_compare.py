@@ -43,9 +43,12 @@ from gdviz.timeline import frame_steps
 from gdviz.views.compare import (
     MARKERS_ON_LINE,
     comparison_floor,
-    comparison_spec,
+    comparison_picture,
     contour_levels,
+    race_figure,
 )
+from gdviz.views.playback import decode_array
+from gdviz.views.race_player import comparison_player
 
 VALLEY_RACE = CompareSettings(runs=(("gd", 0.2), ("momentum", 0.02), ("adam", 0.1)))
 
@@ -53,6 +56,19 @@ VALLEY_RACE = CompareSettings(runs=(("gd", 0.2), ("momentum", 0.02), ("adam", 0.
 @pytest.fixture(scope="module")
 def valley_race():
     return compare(VALLEY_RACE)
+
+
+def comparison_spec(result, step: int = 0) -> dict:
+    """The race figure the compare page's player draws (markers at `step`)."""
+    return race_figure(comparison_picture(result), step)
+
+
+def marker_rows(data: dict) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Each moving marker: (its trace, x per frame, y per frame), as the browser reads them."""
+    return [
+        (m["trace"], decode_array(m["attrs"]["x"])[:, 0], decode_array(m["attrs"]["y"])[:, 0])
+        for m in data["moving"]
+    ]
 
 
 def names(spec: dict) -> list[str]:
@@ -398,61 +414,67 @@ def test_an_overflowing_run_is_a_divergence_in_words():
 
 
 def test_spec_is_valid_plotly(valley_race):
-    fig = go.Figure(comparison_spec(valley_race, 0))
-    assert len(fig.frames) == 200  # of the 301 steps
+    data = comparison_player(valley_race, 0)
+    go.Figure(data["figures"][0])
+    assert len(data["steps"]) == 200  # of the 301 steps
+    assert "frames" not in data["figures"][0]  # the player moves the markers itself
 
 
 @pytest.mark.parametrize("function", sorted(TEST_FUNCTIONS))
 def test_every_functions_default_spec_is_valid(function):
     result = compare(CompareSettings.for_function(function))
-    go.Figure(comparison_spec(result, 0))
+    go.Figure(comparison_player(result, 0)["figures"][0])
 
 
-def test_frames_are_at_most_200_named_by_step_and_move_only_markers():
+def test_frames_are_at_most_200_steps_and_only_markers_move():
     result = compare(replace(VALLEY_RACE, steps=MAX_STEPS))
-    spec = comparison_spec(result, 0)
-    frames = spec["frames"]
-    assert len(frames) == 200
-    assert [int(f["name"]) for f in frames] == frame_steps(MAX_STEPS).tolist()
+    data = comparison_player(result, 0)
+    spec = data["figures"][0]
+    assert data["steps"] == frame_steps(MAX_STEPS).tolist()
     n = len(VALLEY_RACE.runs)
-    for frame in frames:
-        moving = [spec["data"][i] for i in frame["traces"]]
-        assert len(moving) == 2 * n
-        assert all(t["mode"] == "markers" and len(t["x"]) == 1 for t in moving)
-        assert {t["xaxis"] for t in moving} == {"x", "x2"}
-        assert all(set(d) == {"type", "x", "y"} and len(d["x"]) == 1 for d in frame["data"])
-    # Static traces never appear in a frame: contour lines, paths, curves, minima, start.
-    static = set(range(len(spec["data"]))) - set(frames[0]["traces"])
+    rows = marker_rows(data)
+    assert len(rows) == 2 * n
+    moving = [spec["data"][trace] for trace, _, _ in rows]
+    assert all(t["mode"] == "markers" and len(t["x"]) == 1 for t in moving)
+    assert [t["xaxis"] for t in moving] == ["x"] * n + ["x2"] * n
+    assert all(len(x) == len(y) == 200 for _, x, y in rows)
+    # Static traces never move: contour lines, paths, curves, minima, start.
+    static = set(range(len(spec["data"]))) - {trace for trace, _, _ in rows}
     assert {spec["data"][i]["name"] for i in static} >= {"start", "minimum", "loss contours"}
 
 
 def test_markers_follow_the_trajectories(valley_race):
-    spec = comparison_spec(valley_race, 0)
-    frame = next(f for f in spec["frames"] if f["name"] == "37")
-    for t, d in zip(valley_race.trajectories, frame["data"][:3], strict=True):
-        assert (d["x"][0], d["y"][0]) == tuple(t.params[37])
-    for t, d in zip(valley_race.trajectories, frame["data"][3:], strict=True):
-        assert d["x"] == [37]
-        assert d["y"][0] == pytest.approx(max(t.loss[37], comparison_floor(valley_race)))
+    data = comparison_player(valley_race, 0)
+    frame = data["steps"].index(37)
+    rows = marker_rows(data)
+    n = len(valley_race.trajectories)
+    for t, (_, x, y) in zip(valley_race.trajectories, rows[:n], strict=True):
+        assert (x[frame], y[frame]) == tuple(t.params[37])
+    for t, (_, x, y) in zip(valley_race.trajectories, rows[n:], strict=True):
+        assert x[frame] == 37
+        assert y[frame] == pytest.approx(max(t.loss[37], comparison_floor(valley_race)))
 
 
 def test_a_run_that_stopped_early_waits_at_its_last_step():
     result = compare(replace(VALLEY_RACE, runs=(("gd", 1.5), ("adam", 0.1))))
-    spec = comparison_spec(result, 0)
+    data = comparison_player(result, 0)
     bad = result.trajectories[0]
-    last = spec["frames"][-1]
-    assert last["data"][0]["x"] == [float(bad.params[-1, 0])]
-    assert last["data"][2]["x"] == [bad.steps]
-    label = spec["layout"]["sliders"][0]["steps"][-1]["label"]
-    assert "gd diverged" in label and "adam" in label
+    rows = marker_rows(data)
+    assert rows[0][1][-1] == float(bad.params[-1, 0])  # on the contour: its last point
+    assert rows[2][1][-1] == bad.steps  # on the loss panel: its last step
+    gd, adam = data["readouts"]
+    assert gd["values"][-1] == "diverged" and adam["values"][-1] != "diverged"
+    assert float(adam["values"][-1]) == pytest.approx(
+        float(f"{result.trajectories[1].loss[-1] - result.f_min:.3g}")
+    )
 
 
-def test_initial_step_places_the_markers_and_the_slider(valley_race):
-    spec = comparison_spec(valley_race, 37)
-    slider = spec["layout"]["sliders"][0]
-    assert slider["steps"][slider["active"]]["args"][0] == ["37"]
-    markers = [spec["data"][i] for i in spec["frames"][0]["traces"]]
-    assert markers[0]["x"] == [float(valley_race.trajectories[0].params[37, 0])]
+def test_initial_step_places_the_markers_and_the_player(valley_race):
+    data = comparison_player(valley_race, 37)
+    assert data["steps"][data["start_frame"]] == 37
+    spec = data["figures"][0]
+    first = marker_rows(data)[0][0]
+    assert spec["data"][first]["x"] == [float(valley_race.trajectories[0].params[37, 0])]
 
 
 def test_loss_panel_shows_the_gap_to_the_minimum_on_a_log_axis(valley_race):
@@ -482,18 +504,19 @@ def test_loss_panel_is_linear_f_without_a_minimum():
     assert all(lo <= v <= hi for t in result.trajectories for v in t.loss)
 
 
-def test_slider_read_out_lists_every_optimizer(valley_race):
-    spec = comparison_spec(valley_race, 0)
-    slider = spec["layout"]["sliders"][0]
-    assert len(slider["steps"]) == len(spec["frames"])
-    label = slider["steps"][10]["label"]
-    assert label.startswith("10 ")
-    for (name, _), t in zip(VALLEY_RACE.runs, valley_race.trajectories, strict=True):
-        assert f"{name} {t.loss[10]:.3g}" in label
-    assert all(s["args"][1]["frame"]["redraw"] is False for s in slider["steps"])
-    menus = spec["layout"]["updatemenus"]
-    labels = [b["label"] for m in menus for b in m["buttons"]]
-    assert labels[:2] == ["▶ Play", "❚❚ Pause"] and len(labels) == 5
+def test_read_outs_give_every_optimizers_loss_at_the_step(valley_race):
+    data = comparison_player(valley_race, 0)
+    frame = data["steps"].index(10)
+    readouts = data["readouts"]
+    assert [r["label"] for r in readouts] == [OPTIMIZERS[n].title for n, _ in VALLEY_RACE.runs]
+    for r, t in zip(readouts, valley_race.trajectories, strict=True):
+        assert len(r["values"]) == len(data["steps"])
+        assert r["values"][frame] == f"{t.loss[10] - valley_race.f_min:.3g}"
+    (sentence,) = data["sentences"]
+    assert sentence["template"].startswith("Step {step}: f − f_min of ")
+    for r in readouts:
+        assert f"{r['label']} {{{r['id']}}}" in sentence["template"]
+    assert data["labels"][0].startswith("The level lines of f = ")
 
 
 def test_paths_minima_and_start(valley_race):
@@ -541,8 +564,8 @@ def test_contour_is_scatter_lines_of_f_outside_every_frame(function):
         # Linear interpolation on the grid: every point lies on its level to a few percent.
         np.testing.assert_allclose(f, level, rtol=0.05, atol=1e-3 * np.ptp(result.grid.z))
     contour_indices = {i for i, t in enumerate(spec["data"]) if t.get("legendgroup") == "contours"}
-    for frame in spec["frames"]:
-        assert contour_indices.isdisjoint(frame["traces"])
+    moved = {m["trace"] for m in comparison_player(result, 0)["moving"]}
+    assert contour_indices.isdisjoint(moved)
     assert sum(t["showlegend"] for t in lines) == 1  # one legend entry for all of them
 
 
@@ -564,9 +587,10 @@ def test_contour_levels_follow_the_start_or_spread_evenly_without_a_minimum(vall
 
 def test_no_optimizers_still_draws_the_function():
     result = compare(CompareSettings(runs=()))
-    spec = comparison_spec(result, 0)
+    data = comparison_player(result, 0)
+    spec = data["figures"][0]
     go.Figure(spec)
-    assert len(spec["frames"]) == 1 and spec["frames"][0]["traces"] == []
+    assert data["steps"] == [0] and data["moving"] == [] and data["readouts"] == []
     assert "start" in names(spec)
 
 

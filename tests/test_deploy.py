@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import VIEWPORT, chromium_missing
+from playwright.sync_api import expect
 
 from gdviz.ui.player import PLOTLY_DIR, plotly_route
 
@@ -252,6 +253,21 @@ def test_k8s_probes_ask_streamlit_health_on_the_served_port(probe):
     get = c[probe]["httpGet"]
     assert get["path"] == HEALTH
     assert port_of(c, get["port"]) == c["ports"][0]["containerPort"]
+
+
+def test_k8s_pods_run_the_app_once_before_taking_students():
+    c = container()
+    command = c["lifecycle"]["postStart"]["exec"]["command"]
+    assert command[:3] == ["python", "-m", "gdviz.ui.warm_up"]
+    assert command[3] == f"http://127.0.0.1:{c['ports'][0]['containerPort']}"
+
+
+def test_warm_up_says_in_words_when_no_server_answers(capsys):
+    from gdviz.ui.warm_up import main
+
+    port = free_ports(1)  # nothing listens there
+    assert main([f"http://127.0.0.1:{port}", "--timeout", "1"]) == 1
+    assert "did not answer its health check in 1 s" in capsys.readouterr().err
 
 
 def test_k8s_one_core_per_pod_and_one_cookie_secret_for_all():
@@ -515,6 +531,23 @@ def test_a_browser_websocket_lands_on_its_cookies_replica_and_runs_the_page(serv
         assert time.monotonic() < deadline, "no websocket line in the access log"
         time.sleep(0.2)
     assert [(r["status"], r["upstream"]) for r in streams] == [("101", replica)]
+
+
+@pytest.mark.e2e
+def test_the_first_student_to_follow_a_link_to_a_page_finds_it(tmp_path, chromium):
+    """serve.sh runs the app once per replica before nginx starts: a fresh process otherwise
+    greets its first deep link with Streamlit's "Page not found" (gdviz/ui/warm_up.py)."""
+    with serve(1, tmp_path) as s:
+        context = chromium.new_context(base_url=s.url, viewport=VIEWPORT)
+        try:
+            page = context.new_page()
+            page.goto("/learning_rate?lr=0.02")
+            page.wait_for_selector(".gdp[data-ready='1']", timeout=FIRST_CHART_MS)
+            expect(page.get_by_role("heading", level=1)).to_contain_text("learning rate")
+            page.wait_for_timeout(500)
+            assert page.get_by_text("Page not found").count() == 0
+        finally:
+            context.close()
 
 
 def test_sigterm_stops_nginx_and_every_replica(tmp_path):

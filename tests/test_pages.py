@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 import pytest
-from helpers import ROOT, arr, assert_clean, chart_count, charts, open_page
+from helpers import ROOT, arr, assert_clean, chart_count, open_page, players
 from streamlit.testing.v1 import AppTest
 
 from gdviz.compare.run import REACHED
@@ -28,8 +28,13 @@ def compare_page(**query) -> AppTest:
     return open_page(COMPARE, **query)
 
 
+def lesson(at: AppTest) -> dict:
+    """The compare page's player data: the race figure, what moves, the read-outs."""
+    return players(at)["compare"]
+
+
 def figure(at: AppTest) -> dict:
-    return charts(at)["compare"]
+    return lesson(at)["figures"][0]
 
 
 def main_kinds(at: AppTest) -> list[str]:
@@ -79,10 +84,13 @@ def test_default_comparison():
     assert at.title[0].value == "Compare optimizers"
     assert len(at.success) == len(DEFAULT_OPTIMIZERS)  # every default rate reaches the minimum
     assert not at.warning and not at.error
-    spec = figure(at)
-    go.Figure(spec)  # what the page sends is valid Plotly
-    assert len(spec["frames"]) == 200
-    assert len(spec["frames"][0]["traces"]) == 2 * len(DEFAULT_OPTIMIZERS)
+    go.Figure(figure(at))  # what the page sends is valid Plotly
+    data = lesson(at)
+    assert len(data["steps"]) == 200  # frames of the 300 steps
+    assert len(data["moving"]) == 2 * len(DEFAULT_OPTIMIZERS)  # a marker per panel
+    assert [r["label"] for r in data["readouts"]] == [
+        OPTIMIZERS[n].title for n in DEFAULT_OPTIMIZERS
+    ]
     table = at.dataframe[0].value
     assert list(table.columns)[:3] == ["optimizer", "distance to minimum", "status"]
     assert list(table.columns)[-1] == REACHED
@@ -90,8 +98,8 @@ def test_default_comparison():
     assert set(table["status"]) == {"reached the minimum"}
     # The chart comes before the table, the explanations after it.
     kinds = main_kinds(at)
-    assert kinds.index("plotly_chart") < kinds.index("dataframe") < kinds.index("markdown")
-    assert kinds.index("plotly_chart") <= 3  # title, one line of text, then the chart
+    assert kinds.index("bidi_component") < kinds.index("dataframe") < kinds.index("markdown")
+    assert kinds.index("bidi_component") <= 3  # title, one line of text, then the chart
     assert dict(at.query_params) == to_query(CompareSettings())
     assert at.code[0].value.endswith("?" + "&".join(f"{k}={v}" for k, v in at.query_params.items()))
     assert lr_inputs(at) == {n: OPTIMIZERS[n].learning_rates["valley"] for n in DEFAULT_OPTIMIZERS}
@@ -132,9 +140,8 @@ def test_adding_and_removing_optimizers():
     assert_clean(at)
     assert lr_inputs(at)["adagrad"] == default_lr("valley", "adagrad")
     assert at.query_params["optimizers"] == "gd,momentum,nesterov,rmsprop,adagrad"
-    spec = figure(at)
-    assert len(spec["frames"][0]["traces"]) == 2 * 5
-    assert any(t["name"].startswith("Adagrad (γ = 0.5)") for t in spec["data"])
+    assert len(lesson(at)["moving"]) == 2 * 5
+    assert any(t["name"].startswith("Adagrad (γ = 0.5)") for t in figure(at)["data"])
     # A re-added optimizer starts again from its suggested rate.
     at.number_input(key="lr_gd").set_value(0.05).run()
     at.multiselect(key="cmp_optimizers").unselect("gd").run()
@@ -146,7 +153,8 @@ def test_no_optimizer_chosen_still_shows_the_function():
     at = compare_page(optimizers="")
     assert_clean(at)
     assert any("at least one optimizer" in i.value for i in at.info)
-    assert len(at.get("plotly_chart")) == 1 and at.dataframe[0].value.empty
+    assert len(figure(at)["data"]) > 1 and at.dataframe[0].value.empty
+    assert lesson(at)["moving"] == [] and lesson(at)["readouts"] == []
     assert at.query_params["optimizers"] == ""
 
 
@@ -175,7 +183,7 @@ def test_garbage_parameters_warn_and_the_page_still_works():
     assert len(warnings) == 6
     assert any("function='nope'" in w for w in warnings)
     assert any("bogus" in w for w in warnings)
-    assert len(at.get("plotly_chart")) == 1
+    assert list(players(at)) == ["compare"]
     query = dict(at.query_params)
     assert query["function"] == "valley" and query["steps"] == "300" and query["x0"] == "2.5"
     assert query["optimizers"] == "gd" and query["lr_gd"] == "1e-12" and query["tol"] == "0"
@@ -190,7 +198,7 @@ def test_a_diverging_rate_shows_an_error_with_a_suggestion():
     assert "try " in error.value
     table = at.dataframe[0].value
     assert table["status"][0].startswith("diverged at step ")
-    assert len(at.get("plotly_chart")) == 1
+    assert list(players(at)) == ["compare"]
 
 
 def test_an_overflowing_start_is_explained():

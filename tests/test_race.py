@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import plotly.graph_objects as go
 import pytest
-from helpers import ROOT, arr, assert_clean, charts, open_page
+from helpers import ROOT, arr, assert_clean, open_page, players
 
 from gdviz.errors import GdvizError
 from gdviz.linefit.points import points_for
@@ -23,7 +23,7 @@ from gdviz.linefit.race import (
 from gdviz.linefit.run import run_line_fit
 from gdviz.linefit.settings import LineFitSettings
 from gdviz.optimizers import OPTIMIZERS
-from gdviz.views.race import race_spec
+from gdviz.views.race import line_race_player
 
 PAGE = ROOT / "pages" / "race_on_your_line.py"
 SETTINGS = LineFitSettings()
@@ -111,7 +111,8 @@ def test_the_link_carries_the_racers_and_rates(points):
 
 
 def test_the_figure_is_the_compare_pages_over_m_and_b(default_race):
-    spec = race_spec(default_race)
+    data = line_race_player(default_race)
+    spec = data["figures"][0]
     go.Figure(spec)
     paths = [t for t in spec["data"] if t.get("legendgroup") in OPTIMIZERS and "line" in t]
     contour_paths = [t for t in paths if t["xaxis"] == "x"]
@@ -121,7 +122,9 @@ def test_the_figure_is_the_compare_pages_over_m_and_b(default_race):
     assert (star["x"][0], star["y"][0]) == pytest.approx(default_race.optimum)
     assert spec["layout"]["xaxis"]["title"]["text"].startswith("m")
     assert "L − L_min" in spec["layout"]["yaxis2"]["title"]["text"]
-    assert len(spec["frames"][0]["traces"]) == 2 * len(DEFAULT_RACERS)
+    assert len(data["moving"]) == 2 * len(DEFAULT_RACERS)  # a marker per racer and panel
+    assert [r["label"] for r in data["readouts"]] == [OPTIMIZERS[n].title for n in DEFAULT_RACERS]
+    assert data["sentences"][0]["template"].startswith("Step {step}: L − L_min of ")
 
 
 # --- the page -------------------------------------------------------------------------------------
@@ -134,7 +137,8 @@ def test_the_page_races_the_default_settings():
     assert not at.error and len(at.success) == len(DEFAULT_RACERS)
     table = at.dataframe[0].value
     assert list(table["status"]) == ["converged"] * len(DEFAULT_RACERS)
-    assert "race" in charts(at)
+    assert list(players(at)) == ["race"]
+    assert any("stop at ‖∇L‖ ≤ 0.001" in c.value for c in at.caption)
     query = dict(at.query_params)
     assert query["racers"] == ",".join(DEFAULT_RACERS) and query["dataset"] == "study-hours"
     # The link reproduces the race in a new session.
@@ -152,7 +156,7 @@ def test_the_page_shows_a_diverging_rate_in_words():
     table = at.dataframe[0].value
     assert table["status"][0].startswith("diverged at step ")
     assert table["status"][1] == "converged"
-    assert len(at.get("plotly_chart")) == 1
+    assert players(at)["race"]["readouts"][0]["values"][-1] == "diverged"
 
 
 def test_new_data_bring_new_suggested_rates():

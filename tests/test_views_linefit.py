@@ -35,7 +35,6 @@ from gdviz.views.linefit import (
 )
 from gdviz.views.linefit_player import lesson_player, outcome_words
 from gdviz.views.offline import offline_html
-from gdviz.views.player import SPEEDS, animate_options, player_buttons, step_slider
 from gdviz.views.text import escape_html
 
 POINTS = generate_points(100, seed=1)
@@ -634,52 +633,3 @@ def test_diverged_specs_are_finite_and_framed(diverged_run):
     assert descent["layout"]["yaxis3"]["range"] == list(window[1])
     for axis in ("xaxis", "yaxis", "xaxis2", "yaxis2"):
         assert all(math.isfinite(v) for v in descent["layout"][axis]["range"])
-
-
-# --------------------------------------------------------------------------------------------
-# the player
-# --------------------------------------------------------------------------------------------
-
-
-def test_player_buttons_animate_without_redraw():
-    rows = player_buttons(-0.2)
-    buttons = [b for row in rows for b in row["buttons"]]
-    assert all(b["method"] == "animate" for b in buttons)
-    for b in buttons:
-        options = b["args"][1]
-        assert options["frame"]["redraw"] is False
-        assert options["transition"]["duration"] == 0
-    play, pause = rows[0]["buttons"]
-    assert "Play" in play["label"] and play["args"][0] is None
-    assert play["args"][1]["fromcurrent"] is True
-    assert play["args"][1]["frame"]["duration"] == SPEEDS["normal"]
-    assert "Pause" in pause["label"] and pause["args"][0] == [None]
-    speeds = rows[1]["buttons"]
-    assert len(speeds) == len(SPEEDS)
-    for (speed, duration), b in zip(SPEEDS.items(), speeds, strict=True):
-        assert speed in b["label"]
-        assert b["args"][0] is None and b["args"][1]["frame"]["duration"] == duration
-        assert b["args"][1]["fromcurrent"] is True
-    assert SPEEDS["slow"] > SPEEDS["normal"] > SPEEDS["fast"]
-
-
-def test_animate_options():
-    options = animate_options(25, fromcurrent=True)
-    assert options["frame"] == {"duration": 25, "redraw": False}
-    assert options["mode"] == "immediate" and options["fromcurrent"] is True
-
-
-def test_step_slider():
-    slider = step_slider([0, 1, 5, 40], ["a", "b", "c", "d"], 2, x=0.4, length=0.6, y=-0.1)
-    assert slider["active"] == 2
-    assert [s["label"] for s in slider["steps"]] == ["a", "b", "c", "d"]
-    for k, s in zip([0, 1, 5, 40], slider["steps"], strict=True):
-        assert s["method"] == "animate"
-        assert s["args"][0] == [str(k)]
-        assert s["args"][1]["frame"]["redraw"] is False
-    # Tick labels hidden: transparent and tiny, no tick marks.
-    assert slider["font"]["color"] == "rgba(0,0,0,0)"
-    assert slider["ticklen"] == 0 and slider["minorticklen"] == 0
-    assert slider["currentvalue"]["visible"] is True
-    with pytest.raises(ValueError):
-        step_slider([0, 1], ["only one"], 0, x=0, length=1, y=0)

@@ -1,18 +1,18 @@
-"""The comparison as one animated plain-dict Plotly figure (validated by the tests, not here).
+"""The comparison as one plain-dict Plotly figure, for the in-browser player (validated by the
+tests, not here).
 
-Left: the level lines of f over the common grid (`gdviz.views.linefit.contour_lines`, as on the main
-page: scatter lines survive redraw-free animations, contour traces do not), every optimizer's
-full path, the minima, the start, and a marker per optimizer. Right: the loss per step of every
-optimizer — f − f_min on a log axis where the minimum is known, f on a linear axis where it is
-not (the saddle) — with a marker per optimizer. Frames (named by step, at most 200) carry only
-the markers; one Play/Pause, speed buttons and a step slider whose read-out lists every
-optimizer's loss at that step. Large arrays travel as Plotly typed arrays, as on the main page.
+Left: the level lines of f over the common grid (`gdviz.views.linefit.contour_lines`, as on the
+main page: scatter lines survive redraw-free animations, contour traces do not), every
+optimizer's full path, the minima, the start, and a marker per optimizer. Right: the loss per
+step of every optimizer — f − f_min on a log axis where the minimum is known, f on a linear
+axis where it is not (the saddle) — with a marker per optimizer. `race_markers` gives the
+markers' place at every frame step (at most 200): `gdviz.views.race_player` hands them to the
+player, which moves only them. Large arrays travel as Plotly typed arrays, as on the main page.
 
 The figure is drawn from a `RacePicture` (optimizer names, their trajectories, one grid, one
 timeline, the start and the minima), so the line-fit race (`gdviz.views.race`) draws the same
-figure over (m, b): `comparison_spec` is `race_figure(comparison_picture(comparison))`.
-Each optimizer is told apart by its registry row's colour, dash and marker together, in the
-paths, the loss curves, the moving markers and the legend.
+figure over (m, b). Each optimizer is told apart by its registry row's colour, dash and marker
+together, in the paths, the loss curves, the moving markers and the legend.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from gdviz.views.linefit import (
     contour_lines,
     pack_arrays,
 )
-from gdviz.views.player import player_buttons, step_slider
 from gdviz.views.text import escape_html
 
 MINIMUM_COLOR = "#F0E442"  # Okabe–Ito yellow, with a black edge
@@ -44,7 +43,7 @@ LEFT, RIGHT = [0.0, 0.46], [0.56, 1.0]  # the panels' horizontal domains
 CONTOUR = {"xaxis": "x", "yaxis": "y"}
 LOSS = {"xaxis": "x2", "yaxis": "y2"}
 MARKERS_ON_LINE = 8  # symbols drawn along a path or a curve: the shape shows, not a crowd
-HEIGHT = 560  # px: with the page's title it fits a 1280×720 projector
+HEIGHT = 440  # px: with the page's title and the player's bar it fits a 1280×720 projector
 
 
 class RacePicture(NamedTuple):
@@ -159,19 +158,21 @@ def _what(comparison: RacePicture) -> str:
     return f if comparison.f_min is None else f"{f} − {f}_min"
 
 
-def step_label(comparison: RacePicture | Comparison, k: int) -> str:
-    """The slider's read-out: each optimizer's loss (f − f_min, or f) at step k."""
+def loss_words(comparison: RacePicture | Comparison, k: int) -> list[str]:
+    """Each optimizer's loss (f − f_min, or f) at step k, or that it diverged before it."""
     comparison = _picture(comparison)
-    what = _what(comparison)
-    parts = []
-    for name, t in zip(comparison.names, comparison.trajectories, strict=True):
+    words = []
+    for t in comparison.trajectories:
         if k > t.steps and t.status == "diverged":
-            value = "diverged"
+            words.append("diverged")
         else:
-            loss = float(t.loss[_at(t, k)])
-            value = f"{loss - (comparison.f_min or 0.0):.3g}"
-        parts.append(f"{escape_html(name)} {value}")
-    return f"{k:,}   {what}:  " + " · ".join(parts) if parts else f"{k:,}"
+            words.append(f"{float(t.loss[_at(t, k)]) - (comparison.f_min or 0.0):.3g}")
+    return words
+
+
+def loss_name(comparison: RacePicture | Comparison) -> str:
+    """What the loss panel and the read-outs show: f − f_min, or f (no minimum known)."""
+    return _what(_picture(comparison))
 
 
 # --------------------------------------------------------------------------------------------
@@ -306,9 +307,9 @@ def _start(x0: float, y0: float) -> dict:
 # --------------------------------------------------------------------------------------------
 
 
-def _layout(comparison: RacePicture, k0: int, axis_type: str, loss_range: list[float]) -> dict:
-    """Two panels side by side, the legend in one row above them, Play and the step slider
-    below: one screen of a 1280×720 projector (`HEIGHT`)."""
+def _layout(comparison: RacePicture, axis_type: str, loss_range: list[float]) -> dict:
+    """Two panels side by side, the legend in one row above them (the player's bar goes
+    below): one screen of a 1280×720 projector (`HEIGHT`)."""
     grid = comparison.grid
     has_min = comparison.f_min is not None
     what = _what(comparison)
@@ -316,11 +317,10 @@ def _layout(comparison: RacePicture, k0: int, axis_type: str, loss_range: list[f
         f"{what} (log scale)" if has_min else f"{comparison.loss} (linear: no minimum known)"
     )
     last = comparison.timeline.last
-    steps = comparison.timeline.steps.tolist()
     a, b = (escape_html(v) for v in comparison.axes)
     return {
         "height": HEIGHT,
-        "margin": {"l": 60, "r": 16, "t": 58, "b": 150},
+        "margin": {"l": 60, "r": 16, "t": 58, "b": 48},
         "showlegend": True,
         # Above the panels, left-aligned, so the mode bar (top right, on hover) stays clear.
         "legend": {
@@ -364,35 +364,36 @@ def _layout(comparison: RacePicture, k0: int, axis_type: str, loss_range: list[f
             "exponentformat": "power",
             "zeroline": not has_min,
         },
-        "updatemenus": player_buttons(-0.2, speeds_x=0.25),
-        "sliders": [
-            step_slider(
-                steps,
-                [step_label(comparison, k) for k in steps],
-                steps.index(k0),
-                x=0.0,  # a row of its own: the read-out lists every optimizer
-                length=1.0,
-                y=-0.24,
-            )
-        ],
     }
 
 
-def race_figure(comparison: RacePicture, step: int = 0) -> dict:
-    """The race as a plain-dict Plotly figure, animated by step (see the module docstring).
+class RaceMarkers(NamedTuple):
+    """Where every optimizer's markers are at each frame step (frames × optimizers)."""
 
-    Hovering a level line reads out its loss, a path its point, a curve the exact loss.
-    `step` is where the markers and the slider start (snapped to a frame step).
-    """
+    traces: tuple[int, ...]  # the markers' trace indices: contour ones, then loss ones
+    contour_x: np.ndarray
+    contour_y: np.ndarray
+    loss_x: np.ndarray
+    loss_y: np.ndarray
+
+
+def _clipped_markers(comparison: RacePicture) -> tuple[list[_Curve], str, list, list]:
+    """The loss panel's curves, axis and range, and each marker's loss kept in sight: on the
+    floor when a curve went below it, on the top edge while a diverging curve is above the
+    range (the read-outs give the true values)."""
+    curves = [_curve(comparison, t) for t in comparison.trajectories]
+    axis_type, loss_range = _loss_range(comparison, curves)
+    bounds = [10.0**v for v in loss_range] if axis_type == "log" else loss_range
+    return curves, axis_type, loss_range, [np.clip(c.marker, *bounds) for c in curves]
+
+
+def race_figure(comparison: RacePicture, step: int = 0) -> dict:
+    """The race as a plain-dict Plotly figure with the markers at `step` (snapped to a frame
+    step); see the module docstring. Hovering a level line reads out its loss, a path its
+    point, a curve the exact loss."""
     runs = list(comparison.names)
     trajectories = comparison.trajectories
-    k0 = comparison.timeline.snap(step)
-    curves = [_curve(comparison, t) for t in trajectories]
-    axis_type, loss_range = _loss_range(comparison, curves)
-    # Markers stay in sight: on the floor when a curve went below it, on the top edge while a
-    # diverging curve is above the range (the slider's read-out gives the true values).
-    bounds = [10.0**v for v in loss_range] if axis_type == "log" else loss_range
-    markers = [np.clip(c.marker, *bounds) for c in curves]
+    curves, axis_type, loss_range, markers = _clipped_markers(comparison)
     what = _what(comparison)
 
     levels = contour_levels(comparison)
@@ -403,22 +404,30 @@ def race_figure(comparison: RacePicture, step: int = 0) -> dict:
     data += [
         _loss_curve(name, t, c, what) for name, t, c in zip(runs, trajectories, curves, strict=True)
     ]
-    on_contour, on_loss = _positions(trajectories, markers, k0)
-    first_marker = len(data)
+    on_contour, on_loss = _positions(trajectories, markers, comparison.timeline.snap(step))
     data += [_marker(n, x, y, on_contour=True) for n, (x, y) in zip(runs, on_contour, strict=True)]
     data += [_marker(n, x, y, on_contour=False) for n, (x, y) in zip(runs, on_loss, strict=True)]
-    moving = list(range(first_marker, len(data)))
     data.append(_start(*comparison.start))
-
-    frames = []
-    for k in comparison.timeline.steps.tolist():
-        on_contour, on_loss = _positions(trajectories, markers, k)
-        points = [{"type": "scatter", "x": [x], "y": [y]} for x, y in on_contour + on_loss]
-        frames.append({"name": str(k), "data": points, "traces": moving})
-    layout = _layout(comparison, k0, axis_type, loss_range)
-    return {"data": [pack_arrays(trace) for trace in data], "layout": layout, "frames": frames}
+    layout = _layout(comparison, axis_type, loss_range)
+    return {"data": [pack_arrays(trace) for trace in data], "layout": layout}
 
 
-def comparison_spec(comparison: Comparison, step: int = 0) -> dict:
-    """The comparison page's figure: `race_figure` of the comparison."""
-    return race_figure(comparison_picture(comparison), step)
+def race_markers(comparison: RacePicture, figure: dict) -> RaceMarkers:
+    """The markers of `figure` (from `race_figure`) at every frame step: the only traces the
+    player moves. They are the 2n traces just before the start ring, the figure's last."""
+    _, _, _, markers = _clipped_markers(comparison)
+    n = len(comparison.names)
+    per_frame = [_positions(comparison.trajectories, markers, k) for k in comparison.timeline.steps]
+    frames = len(per_frame)
+    contour = np.array([c for c, _ in per_frame], dtype=float).reshape(frames, n, 2)
+    loss = np.array([lo for _, lo in per_frame], dtype=float).reshape(frames, n, 2)
+    last = len(figure["data"]) - 1
+    if figure["data"][last]["name"] != "start":
+        raise ValueError("race_markers needs the figure race_figure drew for this race")
+    return RaceMarkers(
+        traces=tuple(range(last - 2 * n, last)),
+        contour_x=contour[:, :, 0],
+        contour_y=contour[:, :, 1],
+        loss_x=loss[:, :, 0],
+        loss_y=loss[:, :, 1],
+    )

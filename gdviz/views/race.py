@@ -1,16 +1,13 @@
 """The line-fit race as the compare page's figure: the contour of the loss over (m, b) with
-every optimizer's path, and the loss per step, animated together (`views.compare.race_figure`).
-
-The same figure machinery as the compare page rather than the main page's player: the player
-drives one run's panels (line, contour, 3-D, read-outs) from one timeline, while the race needs
-one marker per optimizer on a shared contour and loss plot, which `race_figure` already draws,
-with its frames carrying only the moving markers.
+every optimizer's path, and the loss per step, moved together by the player
+(`views.race_player`), one marker per optimizer on each panel.
 """
 
 from __future__ import annotations
 
 from gdviz.linefit.race import LineRace
-from gdviz.views.compare import RacePicture, race_figure
+from gdviz.views.compare import RacePicture
+from gdviz.views.race_player import race_player
 
 
 def race_picture(race: LineRace) -> RacePicture:
@@ -32,6 +29,10 @@ def race_picture(race: LineRace) -> RacePicture:
     )
 
 
-def race_spec(race: LineRace, step: int = 0) -> dict:
-    """The race as a plain-dict Plotly figure (see `gdviz.views.compare`)."""
-    return race_figure(race_picture(race), step)
+def line_race_player(race: LineRace, step: int = 0) -> dict:
+    """The race on the line as the player's data (see `gdviz.views.race_player`)."""
+    label = (
+        "The level lines of the loss over m and b with every optimizer's path to the "
+        "least-squares line, and each optimizer's loss above the least-squares loss per step"
+    )
+    return race_player(race_picture(race), step, label=label)

@@ -50,9 +50,9 @@ function frameRows(spec, frames) {
   return spec.map((row) => Float64Array.from(Array.isArray(row) ? row : [row]));
 }
 
-// A host may start plotly.js with the page itself (deploy/nginx.conf.template puts
-// <script async id="gdviz-plotly" onload/onerror="this.dataset.done=1"> first in the page's
-// head), so the browser parses it while Streamlit starts. The player then waits for that copy
+// A host may start plotly.js with the page itself (deploy/nginx.conf.template puts an async
+// script tag with the id "gdviz-plotly", whose onload and onerror set data-done, first in the
+// page's head), so the browser parses it while Streamlit starts. The player then waits for that copy
 // rather than load a second (two copies would be parsed twice); if it has come and gone
 // without defining Plotly (a 404, or a page of HTML where the file should be), or fails
 // later, the player loads its own.
