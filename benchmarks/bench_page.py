@@ -22,6 +22,7 @@ count) the times are inflated and spread.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import copy
 import json
@@ -397,6 +398,7 @@ def verdict(ok: bool) -> str:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # --help only
     # AppTest's bare mode logs "missing ScriptRunContext" on the main thread: harmless noise.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
         lambda record: "missing ScriptRunContext" not in record.getMessage()

@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # gdviz and the tests' conftest, from any directory
 
 from conftest import CHROMIUM, CHROMIUM_ARGS, chromium_missing  # noqa: E402
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402

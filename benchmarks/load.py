@@ -49,7 +49,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVE_SH = ROOT / "deploy" / "serve.sh"
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # gdviz and the tests' conftest, from any directory
 from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one place for the browser's setup)
 
 # Element types that draw a chart; a run without one is counted as an error.
