@@ -48,7 +48,7 @@ from gdviz.linefit.settings import (
     to_query,
 )
 from gdviz.losses import LOSS_RECORDS
-from gdviz.optimizers import OPTIMIZERS
+from gdviz.optimizers import OPTIMIZERS, OptimizerSpec
 from gdviz.samples import SAMPLES
 from gdviz.ui import page as ui
 from gdviz.ui.player import player
@@ -319,6 +319,16 @@ def optimizer_controls(points: Points) -> st.delta_generator.DeltaGenerator:
     )
     spec = OPTIMIZERS[st.session_state["optimizer"]]
     sb.caption(spec.summary)
+    learning_rate_controls()
+    meter = sb.container()
+    hyperparameter_controls(spec)
+    budget_and_start_controls(points)
+    return meter
+
+
+def learning_rate_controls() -> None:
+    """The rate on a log slider and as an exact number, each following the other."""
+    sb = st.sidebar
     sb.select_slider(
         "Learning rate γ (log scale)",
         LR_CHOICES,
@@ -336,13 +346,16 @@ def optimizer_controls(points: Points) -> st.delta_generator.DeltaGenerator:
         step=None,
         on_change=on_lr_number,
     )
-    meter = sb.container()
+
+
+def hyperparameter_controls(spec: OptimizerSpec) -> None:
+    """The optimizer's own hyperparameters, from its registry row (ranges and help)."""
     for h in spec.hyperparameters:
         label = f"{h.name} — {h.help}" if h.help else h.name
         if h.is_flag:
-            sb.toggle(label, key=h.name, on_change=reset_step)
+            st.sidebar.toggle(label, key=h.name, on_change=reset_step)
         else:
-            sb.number_input(
+            st.sidebar.number_input(
                 label,
                 float(h.low),
                 float(h.high),
@@ -351,6 +364,11 @@ def optimizer_controls(points: Points) -> st.delta_generator.DeltaGenerator:
                 step=None,
                 on_change=reset_step,
             )
+
+
+def budget_and_start_controls(points: Points) -> None:
+    """Steps, the stopping tolerance, the batch size (and its seed) and the start point."""
+    sb = st.sidebar
     sb.number_input(
         "Steps",
         1,
@@ -371,11 +389,10 @@ def optimizer_controls(points: Points) -> st.delta_generator.DeltaGenerator:
         help="The tolerance: the run stops at the first step whose full gradient is this "
         "short, and says so. 0 runs every step.",
     )
-    n = points.n
     sb.number_input(
         "Batch size (0 = all points)",
         0,
-        max(n, 1),
+        max(points.n, 1),
         step=1,
         key="batch",
         on_change=reset_step,
@@ -389,7 +406,6 @@ def optimizer_controls(points: Points) -> st.delta_generator.DeltaGenerator:
     left, right = sb.columns(2)
     left.number_input("Start m₀", -1e9, 1e9, step=0.5, key="m0", format="%g", on_change=reset_step)
     right.number_input("Start b₀", -1e9, 1e9, step=0.5, key="b0", format="%g", on_change=reset_step)
-    return meter
 
 
 def stability_meter(stab: Stability | None, scaled: bool) -> None:

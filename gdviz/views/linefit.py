@@ -593,17 +593,14 @@ def _marker_path(run: LineFitRun) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def surface_spec(run: LineFitRun, step: int) -> dict:
     """The 3-D loss surface with the path, the start, the optimum and the step's marker."""
     t, grid = run.trajectory, run.grid
-    p0_label, p1_label = (escape_html(v) for v in run.param_labels)
     k0 = run.timeline.snap(step)
     z_low, z_high, lift = _surface_heights(run)
     path_x, path_y, path_z = _marker_path(run)
     shown = drawn_steps(run)
-    hover = (
-        f"{p0_label} = %{{x:{_EXACT}}}<br>{p1_label} = %{{y:{_EXACT}}}"
-        f"<br>loss = %{{customdata:{_EXACT}}}<extra></extra>"
-    )
+    hover = _surface_hover(run)
 
     def point(name: str, x: float, y: float, loss: float, marker: dict) -> dict:
+        """A marker at (x, y) on the surface: lifted above it, kept below the window's top."""
         return {
             "type": "scatter3d",
             "x": [float(x)],
@@ -661,7 +658,24 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
             {"size": 7, "color": VERMILLION, "line": {"color": "white", "width": 2}},
         ),
     ]
-    layout = {
+    layout = _surface_layout(run, (z_low, z_high + 2 * lift))
+    return {"data": [pack_arrays(trace) for trace in data], "layout": layout}
+
+
+def _surface_hover(run: LineFitRun) -> str:
+    """The 3-D hover: both parameters and the exact loss (z may be lifted or clipped)."""
+    p0_label, p1_label = (escape_html(v) for v in run.param_labels)
+    return (
+        f"{p0_label} = %{{x:{_EXACT}}}<br>{p1_label} = %{{y:{_EXACT}}}"
+        f"<br>loss = %{{customdata:{_EXACT}}}<extra></extra>"
+    )
+
+
+def _surface_layout(run: LineFitRun, z_range: tuple[float, float]) -> dict:
+    """The 3-D scene: fixed to the surface's window, four ticks an axis, the camera kept."""
+    p0_label, p1_label = (escape_html(v) for v in run.param_labels)
+    window = run.grid.window
+    return {
         "meta": SURFACE_META,
         "height": DESCENT_HEIGHT,
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
@@ -674,16 +688,14 @@ def surface_spec(run: LineFitRun, step: int) -> dict:
         # each label as triangles, ~0.07 s of the first view in software GL (the contour
         # beside it has the exact numbers).
         "scene": {
-            "xaxis": {"title": {"text": p0_label}, "range": list(grid.window[0]), "nticks": 4},
-            "yaxis": {"title": {"text": p1_label}, "range": list(grid.window[1]), "nticks": 4},
+            "xaxis": {"title": {"text": p0_label}, "range": list(window[0]), "nticks": 4},
+            "yaxis": {"title": {"text": p1_label}, "range": list(window[1]), "nticks": 4},
             "zaxis": {
                 "title": {"text": f"loss ({escape_html(run.settings.loss)})"},
-                "range": [z_low, z_high + 2 * lift],
+                "range": list(z_range),
                 "nticks": 4,
             },
             "camera": {"eye": {"x": 1.5, "y": -1.6, "z": 0.9}},
             "uirevision": "gdviz-surface",
         },
     }
-    data = [pack_arrays(trace) for trace in data]
-    return {"data": data, "layout": layout}
