@@ -78,6 +78,10 @@ __all__ = [
 ]
 
 MAX_ROWS_DEFAULT = 1_000_000
+# The largest |x| or |y| a fit takes: the engine sums squares (Σx², Σr²) over up to a million
+# points, and 1e6 · (1e150)² = 1e306 stays below float64's largest, 1.8e308; a bigger value
+# would overflow to inf part-way through a computation instead of being refused in words.
+MAX_MAGNITUDE = 1e150
 
 _SHOW_CHARS = 40  # user text in messages is cut to this many characters
 _SNIFF_LINES = 50
@@ -1528,6 +1532,19 @@ def _dropped_note(rows: np.ndarray) -> str:
     )
 
 
+def _check_magnitude(axis: str, name: str, values: np.ndarray, lines: np.ndarray) -> None:
+    """Refuse, naming column, value and line, a value beyond ±MAX_MAGNITUDE (see there)."""
+    too_big = np.flatnonzero(np.abs(values) > MAX_MAGNITUDE)
+    if too_big.size:
+        i = int(too_big[0])
+        raise GdvizError(
+            f"{axis} (column {_show(name)}) has {float(values[i]):g} on line {int(lines[i])} of "
+            f"the file: gdviz takes values between -{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g} "
+            "(it sums their squares, which would overflow). Rescale the column, for example "
+            "into other units, and upload it again."
+        )
+
+
 def choose_columns(table: Table, x: str | int | None = None, y: str | int | None = None) -> Points:
     """Points from two columns of a Table.
 
@@ -1578,6 +1595,9 @@ def choose_columns(table: Table, x: str | int | None = None, y: str | int | None
             f"Every x is {float(xs[0])!r} (column {_show(x_name)}), so no line can be fitted: "
             "the slope is undefined. x needs at least two different values."
         )
+    lines = table.frame.index.to_numpy()[usable]
+    for axis, name, values in (("x", x_name, xs), ("y", y_name, ys)):
+        _check_magnitude(axis, name, values, lines)
     return Points(
         x=xs,
         y=ys,

@@ -591,3 +591,32 @@ def test_property_any_bytes_load_or_raise_gdviz_error(data):
 )
 def test_property_any_text_loads_or_raises_gdviz_error(text, x, y):
     _load_or_gdviz_error(text.encode("utf-8"), x, y)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (b"x,y\n1,2\n2e151,3\n3,5\n", 'x (column "x") has 2e+151 on line 3'),
+        (b"a,b\n1,2\n2,-3e200\n3,5\n", 'y (column "b") has -3e+200 on line 3'),
+    ],
+)
+def test_values_whose_squares_would_overflow_are_refused_in_words(text, said):
+    with pytest.raises(GdvizError) as refused:
+        load_csv(text)
+    message = str(refused.value)
+    assert said in message and "between -1e+150 and 1e+150" in message
+
+
+def test_the_largest_values_taken_fit_without_overflow():
+    """At the limit, with the most rows a file may have, the sums of squares stay finite."""
+    from gdviz.data import MAX_MAGNITUDE, MAX_ROWS_DEFAULT
+    from gdviz.linefit.run import run_line_fit
+    from gdviz.linefit.settings import LineFitSettings
+
+    points = load_csv(f"x,y\n{-MAX_MAGNITUDE:g},1\n{MAX_MAGNITUDE:g},{MAX_MAGNITUDE:g}\n".encode())
+    assert points.x.max() == MAX_MAGNITUDE
+    worst = MAX_ROWS_DEFAULT * MAX_MAGNITUDE**2
+    assert np.isfinite(worst)
+    with np.errstate(all="raise"):  # no overflow anywhere on the way
+        run = run_line_fit(points, LineFitSettings(dataset="upload", steps=5, scale=True))
+    assert run.trajectory.status in ("converged", "max_steps", "diverged")
