@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from gdviz.data import (
+    MAX_MAGNITUDE,
     MAX_ROWS_DEFAULT,
     Points,
     Table,
@@ -543,7 +544,8 @@ def test_reference_advertising():
 
 # --- properties -------------------------------------------------------------------------------
 
-finite = st.floats(allow_nan=False, allow_infinity=False)
+# Every float a fit takes (beyond ±MAX_MAGNITUDE a file is refused in words, tested above).
+finite = st.floats(min_value=-MAX_MAGNITUDE, max_value=MAX_MAGNITUDE)
 
 
 @settings(max_examples=150, deadline=None)
@@ -609,7 +611,6 @@ def test_values_whose_squares_would_overflow_are_refused_in_words(text, said):
 
 def test_the_largest_values_taken_fit_without_overflow():
     """At the limit, with the most rows a file may have, the sums of squares stay finite."""
-    from gdviz.data import MAX_MAGNITUDE, MAX_ROWS_DEFAULT
     from gdviz.linefit.run import run_line_fit
     from gdviz.linefit.settings import LineFitSettings
 
