@@ -11,8 +11,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,22 +74,13 @@ def streamlit_server(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {proc.returncode}: {proc.stderr.read()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not answer {url}/_stcore/health in {timeout} s")
-            time.sleep(0.2)
-        # As deploy/serve.sh does: a fresh process greets its first deep link (/gradient, ...)
-        # with "Page not found" until the app has run once (see gdviz/ui/warm_up.py).
-        warm_up(url, timeout)
+        # Healthy, then the app run once, as deploy/serve.sh does: a fresh process greets its
+        # first deep link (/gradient, ...) with "Page not found" until then (gdviz/ui/warm_up.py).
+        try:
+            warm_up(url, timeout, alive=lambda: proc.poll() is None)
+        except (RuntimeError, TimeoutError) as error:
+            detail = proc.stderr.read() if proc.poll() is not None else ""
+            raise RuntimeError(f"streamlit at {url}: {error} {detail}") from error
         yield url
     finally:
         proc.terminate()

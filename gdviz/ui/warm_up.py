@@ -21,6 +21,7 @@ import concurrent.futures
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -42,10 +43,13 @@ async def _run_once(url: str, timeout: float) -> None:
                 return
 
 
-def wait_healthy(url: str, timeout: float) -> None:
-    """Wait until the server answers its health check (it may still be starting)."""
+def wait_healthy(url: str, timeout: float, alive: Callable[[], bool] | None = None) -> None:
+    """Wait until the server answers its health check (it may still be starting); `alive`,
+    if given, says whether the server process still runs (fail at once when it stopped)."""
     deadline = time.monotonic() + timeout
     while True:
+        if alive is not None and not alive():
+            raise RuntimeError(f"the server for {url} stopped before it answered")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
@@ -54,14 +58,15 @@ def wait_healthy(url: str, timeout: float) -> None:
             pass
         if time.monotonic() > deadline:
             raise TimeoutError(f"{url} did not answer its health check in {timeout:g} s")
-        time.sleep(0.5)
+        time.sleep(0.2)
 
 
-def warm_up(url: str, timeout: float = 120.0) -> float:
-    """Run the app once on the server at `url` (once it is healthy); return the seconds taken."""
+def warm_up(url: str, timeout: float = 120.0, alive: Callable[[], bool] | None = None) -> float:
+    """Run the app once on the server at `url` once it is healthy (see `wait_healthy` for
+    `alive`); return the seconds taken."""
     url = url.rstrip("/")
     start = time.monotonic()
-    wait_healthy(url, timeout)
+    wait_healthy(url, timeout, alive)
     # In a thread of its own: the caller may be running an event loop already (a test
     # harness), and asyncio.run refuses to start inside one.
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
