@@ -5,7 +5,7 @@ Left: the level lines of f over the common grid (`gdviz.views.linefit.contour_li
 main page: scatter lines survive redraw-free animations, contour traces do not), every
 optimizer's full path, the minima, the start, and a marker per optimizer. Right: the loss per
 step of every optimizer — f − f_min on a log axis where the minimum is known, f on a linear
-axis where it is not (the saddle) — with a marker per optimizer. `race_markers` gives the
+axis where it is not (the saddle) — with a marker per optimizer. `race_parts` also gives the
 markers' place at every frame step (at most 200): `gdviz.views.race_player` hands them to the
 player, which moves only them. Large arrays travel as Plotly typed arrays, as on the main page.
 
@@ -391,6 +391,11 @@ def race_figure(comparison: RacePicture, step: int = 0) -> dict:
     """The race as a plain-dict Plotly figure with the markers at `step` (snapped to a frame
     step); see the module docstring. Hovering a level line reads out its loss, a path its
     point, a curve the exact loss."""
+    return race_parts(comparison, step)[0]
+
+
+def race_parts(comparison: RacePicture, step: int = 0) -> tuple[dict, RaceMarkers]:
+    """`race_figure`, and its markers at every frame step: the only traces the player moves."""
     runs = list(comparison.names)
     trajectories = comparison.trajectories
     curves, axis_type, loss_range, markers = _clipped_markers(comparison)
@@ -405,27 +410,25 @@ def race_figure(comparison: RacePicture, step: int = 0) -> dict:
         _loss_curve(name, t, c, what) for name, t, c in zip(runs, trajectories, curves, strict=True)
     ]
     on_contour, on_loss = _positions(trajectories, markers, comparison.timeline.snap(step))
+    first_marker = len(data)
     data += [_marker(n, x, y, on_contour=True) for n, (x, y) in zip(runs, on_contour, strict=True)]
     data += [_marker(n, x, y, on_contour=False) for n, (x, y) in zip(runs, on_loss, strict=True)]
+    moving = tuple(range(first_marker, len(data)))
     data.append(_start(*comparison.start))
     layout = _layout(comparison, axis_type, loss_range)
-    return {"data": [pack_arrays(trace) for trace in data], "layout": layout}
+    figure = {"data": [pack_arrays(trace) for trace in data], "layout": layout}
+    return figure, _marker_frames(comparison, markers, moving)
 
 
-def race_markers(comparison: RacePicture, figure: dict) -> RaceMarkers:
-    """The markers of `figure` (from `race_figure`) at every frame step: the only traces the
-    player moves. They are the 2n traces just before the start ring, the figure's last."""
-    _, _, _, markers = _clipped_markers(comparison)
+def _marker_frames(comparison: RacePicture, markers: list, traces: tuple[int, ...]) -> RaceMarkers:
+    """Every optimizer's two markers at each frame step (frames × optimizers arrays)."""
     n = len(comparison.names)
     per_frame = [_positions(comparison.trajectories, markers, k) for k in comparison.timeline.steps]
     frames = len(per_frame)
     contour = np.array([c for c, _ in per_frame], dtype=float).reshape(frames, n, 2)
     loss = np.array([lo for _, lo in per_frame], dtype=float).reshape(frames, n, 2)
-    last = len(figure["data"]) - 1
-    if figure["data"][last]["name"] != "start":
-        raise ValueError("race_markers needs the figure race_figure drew for this race")
     return RaceMarkers(
-        traces=tuple(range(last - 2 * n, last)),
+        traces=traces,
         contour_x=contour[:, :, 0],
         contour_y=contour[:, :, 1],
         loss_x=loss[:, :, 0],

@@ -15,8 +15,7 @@ from gdviz.views.compare import (
     comparison_picture,
     loss_name,
     loss_words,
-    race_figure,
-    race_markers,
+    race_parts,
 )
 from gdviz.views.playback import moving_trace, player_data, readout, sentence_template
 
@@ -31,8 +30,7 @@ def race_player(picture: RacePicture, step: int = 0, *, label: str) -> dict:
 
     `label` is the chart's accessible name (what the figure shows, in a sentence).
     """
-    figure = race_figure(picture, step)
-    markers = race_markers(picture, figure)
+    figure, markers = race_parts(picture, step)
     n = len(picture.names)
     on_contour, on_loss = markers.traces[:n], markers.traces[n:]
     moving = [
