@@ -1,13 +1,20 @@
-"""Helpers the tests share: decoding what a page sends, and opening a page in AppTest."""
+"""Helpers the tests share: decoding what a page sends, opening a page in AppTest, and the
+loader's promise for any bytes (points or words, never a hang)."""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
+
+from gdviz.data import load_csv
+from gdviz.errors import GdvizError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,3 +62,37 @@ def chart_count(at: AppTest) -> int:
 def trace(fig: dict, name: str) -> dict:
     """The first trace of `fig` called `name`."""
     return next(t for t in fig["data"] if t.get("name") == name)
+
+
+HANG_SECONDS = 10  # one load of a few hundred bytes takes milliseconds; this is a hang
+
+
+@contextlib.contextmanager
+def no_hang() -> Iterator[None]:
+    """Fail, rather than wait forever, when one load runs longer than HANG_SECONDS."""
+
+    def fail(signum, frame):
+        raise AssertionError(f"loading took more than {HANG_SECONDS} s: a hang")
+
+    previous = signal.signal(signal.SIGALRM, fail)
+    signal.setitimer(signal.ITIMER_REAL, HANG_SECONDS)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def load_or_refusal(data: bytes, x: object = None, y: object = None) -> None:
+    """Loading `data` gives usable points or a GdvizError with words, never another
+    exception and never a hang (the loader's promise for any bytes)."""
+    with no_hang():
+        try:
+            points = load_csv(data, x=x, y=y)  # type: ignore[arg-type]
+        except GdvizError as error:
+            assert str(error)
+            return
+    assert points.n >= 2
+    assert np.isfinite(points.x).all() and np.isfinite(points.y).all()
+    assert points.x.min() < points.x.max()
+    assert points.note == " ".join(points.notes)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import load_or_refusal
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -565,24 +566,13 @@ def test_property_written_floats_load_back_exactly(pairs, delimiter, header, new
     assert points.dropped == 0
 
 
-def _load_or_gdviz_error(data: bytes, x: object = None, y: object = None) -> None:
-    try:
-        points = load_csv(data, x=x, y=y)  # type: ignore[arg-type]
-    except GdvizError as error:
-        assert str(error)
-        return
-    assert points.n >= 2
-    assert np.isfinite(points.x).all() and np.isfinite(points.y).all()
-    assert points.x.min() < points.x.max()
-
-
 csv_like_text = st.text(alphabet=st.sampled_from(list('0123456789.,;\t \n\r-+eE"xyNaif#')))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.binary(max_size=300))
 def test_property_any_bytes_load_or_raise_gdviz_error(data):
-    _load_or_gdviz_error(data)
+    load_or_refusal(data)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -592,7 +582,7 @@ def test_property_any_bytes_load_or_raise_gdviz_error(data):
     y=st.one_of(st.none(), st.integers(-1, 3), st.sampled_from(["x", "y", "0"])),
 )
 def test_property_any_text_loads_or_raises_gdviz_error(text, x, y):
-    _load_or_gdviz_error(text.encode("utf-8"), x, y)
+    load_or_refusal(text.encode("utf-8"), x, y)
 
 
 @pytest.mark.parametrize(

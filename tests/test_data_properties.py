@@ -4,14 +4,13 @@ and messages name the line an editor shows."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import signal
-from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import load_or_refusal, no_hang
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -19,38 +18,6 @@ from gdviz.data import load_csv, read_table
 from gdviz.errors import GdvizError
 
 pytestmark = pytest.mark.filterwarnings("error")
-
-HANG_SECONDS = 10  # one load of a few hundred bytes takes milliseconds; this is a hang
-
-
-@contextlib.contextmanager
-def _no_hang() -> Iterator[None]:
-    """Fail, rather than wait forever, when one load runs longer than HANG_SECONDS."""
-
-    def fail(signum, frame):
-        raise AssertionError(f"loading took more than {HANG_SECONDS} s: a hang")
-
-    previous = signal.signal(signal.SIGALRM, fail)
-    signal.setitimer(signal.ITIMER_REAL, HANG_SECONDS)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _load_or_gdviz_error(data: bytes, x: object = None, y: object = None) -> None:
-    with _no_hang():
-        try:
-            points = load_csv(data, x=x, y=y)  # type: ignore[arg-type]
-        except GdvizError as error:
-            assert str(error)
-            return
-    assert points.n >= 2
-    assert np.isfinite(points.x).all() and np.isfinite(points.y).all()
-    assert points.x.min() < points.x.max()
-    assert points.note == " ".join(points.notes)
-
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -101,7 +68,7 @@ real_file_lines = st.lists(
 @FUZZ
 @given(data=st.binary(max_size=400))
 def test_property_any_bytes_load_or_raise_gdviz_error(data):
-    _load_or_gdviz_error(data)
+    load_or_refusal(data)
 
 
 @FUZZ
@@ -112,13 +79,13 @@ def test_property_any_bytes_load_or_raise_gdviz_error(data):
 )
 def test_property_real_file_characters_load_or_raise_gdviz_error(text, x, y):
     for encoding in ("utf-8", "cp1252"):
-        _load_or_gdviz_error(text.encode(encoding, "replace"), x, y)
+        load_or_refusal(text.encode(encoding, "replace"), x, y)
 
 
 @FUZZ
 @given(text=real_file_lines)
 def test_property_real_file_lines_load_or_raise_gdviz_error(text):
-    _load_or_gdviz_error(text.encode())
+    load_or_refusal(text.encode())
 
 
 # --- round trips ------------------------------------------------------------------------------
@@ -197,7 +164,7 @@ def test_property_messages_name_the_line_an_editor_shows(rows, bad_row, extras):
 
 
 def test_property_helpers_fail_loudly_on_a_hang():
-    with pytest.raises(AssertionError, match="a hang"), _no_hang():
+    with pytest.raises(AssertionError, match="a hang"), no_hang():
         signal.setitimer(signal.ITIMER_REAL, 0.01)
         while True:
             io.StringIO("busy")
