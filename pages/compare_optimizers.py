@@ -344,7 +344,7 @@ def main() -> None:
     if not settings.runs:
         st.info("Choose at least one optimizer in the sidebar to start the race.")
     headline(comparison)
-    player(cached_player(settings, comparison), key="compare")
+    player(cached_player(settings, comparison), key="compare", hand_back=False)
     results_table(comparison)
     statuses(comparison)
     st.markdown(

@@ -223,7 +223,7 @@ def main() -> None:
         f"{points.n:,} points · {LOSS_RECORDS[settings.loss].title} · start (m, b) = "
         f"({settings.m0:g}, {settings.b0:g}) · {settings.steps:,} steps · {tol}"
     )
-    player(cached_player(key, settings, runs, result), key="race")
+    player(cached_player(key, settings, runs, result), key="race", hand_back=False)
     results_table(result)
     messages(result)
     st.markdown(

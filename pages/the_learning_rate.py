@@ -347,7 +347,7 @@ def main() -> None:
     )  # fmt: skip
     with right:
         pick_panel(lesson)
-    player(replay, key="rate_player")
+    player(replay, key="rate_player", hand_back=False)
     explanations(lesson)
     rates_table(lesson)
     query = to_query(settings, lesson.sweep_settings)

@@ -387,6 +387,10 @@ def test_divergence_is_explained_with_a_suggested_rate_and_finite_views():
 # --- downloads -------------------------------------------------------------------------------
 
 
+def test_the_player_hands_its_step_back_to_this_page():
+    assert lesson(page())["hand_back"] is True  # the step goes into the link
+
+
 def test_share_link_and_downloads_are_built_when_their_box_is_opened():
     at = page(dataset="by-hand", lr="0.02")
     # Closed: nothing inside is built, so the first view loads no code-block or button code.

@@ -38,6 +38,23 @@ def page(projector):
     return projector
 
 
+@pytest.fixture
+def reruns(page) -> list[str]:
+    """The reruns the page asks the server for (BackMsg rerun_script over the websocket)."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    asked: list[str] = []
+
+    def sent(payload) -> None:
+        if isinstance(payload, bytes) and BackMsg.FromString(payload).WhichOneof("type") == (
+            "rerun_script"
+        ):
+            asked.append("rerun")
+
+    page.on("websocket", lambda ws: ws.on("framesent", sent))
+    return asked
+
+
 def _in_view(page, selector: str) -> dict:
     """The element's box relative to the viewport."""
     return page.locator(selector).first.evaluate(
@@ -65,13 +82,16 @@ def _settle(page) -> None:
     page.wait_for_timeout(1500)
 
 
-def _play_moves_the_markers(page) -> None:
+def _play_moves_the_markers(page, reruns: list[str]) -> None:
     before = page.evaluate(MARKERS)
+    reruns.clear()
     page.get_by_role("button", name="Play", exact=True).click()
     page.wait_for_timeout(2500)
     page.get_by_role("button", name="Pause", exact=True).click()
     after = page.evaluate(MARKERS)
     assert before["x"] != after["x"] and before["read"] != after["read"]
+    page.wait_for_timeout(1000)  # the main page hands its step back 0.3 s after a pause
+    assert reruns == []  # these pages do not use the step: no rerun per pause
     # The keys work as on the main page: End, Home, and ← → one step.
     page.locator("h1").first.click()  # the focus on the page, not in a field
     page.keyboard.press("Home")
@@ -80,7 +100,7 @@ def _play_moves_the_markers(page) -> None:
     assert page.evaluate(MARKERS)["frame"] == 1
 
 
-def test_compare_page_at_1280x720(page, compare_url):
+def test_compare_page_at_1280x720(page, compare_url, reruns):
     page.goto(compare_url)
     _settle(page)
     chart = _in_view(page, CHART)
@@ -88,7 +108,7 @@ def test_compare_page_at_1280x720(page, compare_url):
     page.screenshot(path=str(ARTIFACTS / "compare-1280x720.png"))
     _table_fits(page)  # its most telling column is second, and on screen
     page.screenshot(path=str(ARTIFACTS / "compare-table-1280x720.png"))
-    _play_moves_the_markers(page)
+    _play_moves_the_markers(page, reruns)
 
 
 def test_compare_page_typed_function_accepted_and_refused(page, compare_url):
@@ -107,7 +127,7 @@ def test_compare_page_typed_function_accepted_and_refused(page, compare_url):
     page.screenshot(path=str(ARTIFACTS / "compare-refused-1280x720.png"))
 
 
-def test_race_page_at_1280x720(page, race_url):
+def test_race_page_at_1280x720(page, race_url, reruns):
     page.goto(race_url)
     _settle(page)
     chart = _in_view(page, CHART)
@@ -115,4 +135,4 @@ def test_race_page_at_1280x720(page, race_url):
     page.screenshot(path=str(ARTIFACTS / "race-1280x720.png"))
     _table_fits(page)
     page.screenshot(path=str(ARTIFACTS / "race-table-1280x720.png"))
-    _play_moves_the_markers(page)
+    _play_moves_the_markers(page, reruns)

@@ -91,6 +91,7 @@ def test_default_comparison():
     assert [r["label"] for r in data["readouts"]] == [
         OPTIMIZERS[n].title for n in DEFAULT_OPTIMIZERS
     ]
+    assert data["hand_back"] is False  # the page does not use the step: no rerun per pause
     table = at.dataframe[0].value
     assert list(table.columns)[:3] == ["optimizer", "distance to minimum", "status"]
     assert list(table.columns)[-1] == REACHED

@@ -59,7 +59,13 @@ def plotly_src() -> str:
     return prefix + plotly_route()
 
 
-def player(data: dict, *, key: str, on_step: Callable[[int], None] | None = None) -> int:
+def player(
+    data: dict,
+    *,
+    key: str,
+    on_step: Callable[[int], None] | None = None,
+    hand_back: bool = True,
+) -> int:
     """Mount the player; return the step the browser last handed back.
 
     Args:
@@ -67,6 +73,8 @@ def player(data: dict, *, key: str, on_step: Callable[[int], None] | None = None
         key: a stable widget key (one per player on the page).
         on_step: called with the new step when the browser hands one back (pause, a step
             key, a released scrub), before the script reruns.
+        hand_back: False for a page that does not use the step: the browser then keeps it to
+            itself instead of rerunning the page on every pause.
 
     Returns:
         The step number shown when the browser last stopped, or the start frame's step.
@@ -83,7 +91,7 @@ def player(data: dict, *, key: str, on_step: Callable[[int], None] | None = None
 
     result = _mount(
         key=key,
-        data={**data, "plotly_src": plotly_src()},
+        data={**data, "plotly_src": plotly_src(), "hand_back": hand_back},
         default={"step": start_step},
         on_step_change=changed,
     )

@@ -449,6 +449,8 @@ class Player {
 
   handBack(frame) {
     clearTimeout(this.handTimer);
+    // A page that does not use the step (no on_step) is not rerun for it.
+    if (this.data.hand_back === false) { return; }
     this.handTimer = setTimeout(() => {
       const step = this.steps[frame];
       if (step === this.handedBack) { return; }
