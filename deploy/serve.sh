@@ -76,14 +76,15 @@ cp -r "$("$python" -c 'import os, streamlit; print(os.path.join(os.path.dirname(
 find "$run_dir/www/static" -type f \( -name '*.js' -o -name '*.css' -o -name '*.json' -o -name '*.svg' \) \
   -size +1k -exec gzip -k -6 {} +
 
-# plotly.js for the lesson's player, at the path the player asks for (gdviz.ui.player), so
-# nginx sends it from disk, gzipped, and every page's HTML can start it (see the template).
-plotly_lines="$(cd "$app_dir" && "$python" -c 'from gdviz.ui.player import PLOTLY_DIR, plotly_route
-print(plotly_route()); print(PLOTLY_DIR)')" || fail "could not import gdviz.ui.player from $app_dir"
-plotly_src="$(sed -n 1p <<<"$plotly_lines")"
+# plotly.js for the lesson's player (the file the replicas serve: gdviz.plotly_bundle), at the
+# path the player asks for, so nginx sends it from disk, gzipped, and every page's HTML can
+# start it (see the template).
+plotly_src="$(cd "$app_dir" && "$python" -c 'from gdviz.ui.player import plotly_route
+print(plotly_route())')" || fail "could not import gdviz.ui.player from $app_dir"
 plotly_path="${plotly_src%%\?*}"
 mkdir -p "$run_dir/www$(dirname "$plotly_path")"
-cp "$(sed -n 2p <<<"$plotly_lines")/plotly.min.js" "$run_dir/www${plotly_path}"
+(cd "$app_dir" && "$python" -m gdviz.plotly_bundle "$run_dir/www${plotly_path}") \
+  || fail "could not write plotly.js for nginx"
 gzip -k -6 "$run_dir/www${plotly_path}"
 # The pages' <head>, starting plotly.js with the page (GDVIZ_EARLY_PLOTLY=0 leaves it as it is:
 # for measuring a page without the player, as benchmarks/bench_player.py does).

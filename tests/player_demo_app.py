@@ -20,7 +20,8 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gdviz.ui.player import FRONTEND, PLOTLY_DIR, player
+from gdviz.plotly_bundle import bundle_text
+from gdviz.ui.player import FRONTEND, player
 from gdviz.views.playback import (
     moving_trace,
     player_data,
@@ -322,7 +323,7 @@ data = player_data(
 if st.query_params.get("plotly") == "inline":
     inline = st.components.v2.component(
         "gdviz.player_inline",
-        js=(PLOTLY_DIR / "plotly.min.js").read_text(encoding="utf-8")
+        js=bundle_text()
         + "\n"
         + (FRONTEND / "player.js").read_text(encoding="utf-8"),
         css=(FRONTEND / "player.css").read_text(encoding="utf-8"),

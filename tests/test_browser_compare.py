@@ -133,6 +133,9 @@ def test_race_page_at_1280x720(page, race_url, reruns):
     chart = _in_view(page, CHART)
     assert chart["top"] < 160 and chart["bottom"] <= 720 + 5
     page.screenshot(path=str(ARTIFACTS / "race-1280x720.png"))
+    # A 2-D page: plotly.js never loaded its 3-D (WebGL) trace types (gdviz.plotly_bundle).
+    lazy = page.evaluate("() => Object.keys(window.Plotly.gdvizLazyTypes)")
+    assert {"scatter3d", "surface", "bar"} <= set(lazy)
     _table_fits(page)
     page.screenshot(path=str(ARTIFACTS / "race-table-1280x720.png"))
     _play_moves_the_markers(page, reruns)

@@ -3,6 +3,7 @@ Streamlit wrapper's server side (AppTest on the demo page)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -185,6 +186,10 @@ def test_offline_html_data_survives_hostile_text():
 def test_demo_page_hands_the_start_step_back_to_the_url():
     from streamlit.testing.v1 import AppTest
 
+    from gdviz.plotly_bundle import bundle_text
+
+    digest = hashlib.sha256(bundle_text().encode()).hexdigest()[:12]
+
     at = AppTest.from_file(str(ROOT / "tests" / "player_demo_app.py"), default_timeout=60)
     at.query_params["step"] = "25"
     at.run()
@@ -193,4 +198,5 @@ def test_demo_page_hands_the_start_step_back_to_the_url():
     assert "Server sees step 25" in at.caption[0].value
     data = json.loads(at.get("bidi_component")[0].proto.json)
     assert data["start_frame"] == 25 and len(data["steps"]) == 200
-    assert data["plotly_src"].endswith("/plotly.min.js?v=" + plotly.__version__)
+    # plotly's version and the served file's digest: a new file is a new (cacheable) URL.
+    assert data["plotly_src"].endswith(f"/plotly.min.js?v={plotly.__version__}.{digest}")

@@ -242,6 +242,41 @@ def test_the_2d_charts_come_first_and_the_3d_catches_up_with_an_early_step(demo_
     assert charts["lossStep"] == FRAMES - 1
 
 
+# Which trace types plotly.js still holds unloaded (gdviz.plotly_bundle), when the 2-D charts
+# are drawn and at the end.
+LAZY_AT_2D = """window.__gdvizTrace = [];
+const keep = window.__gdvizTrace.push.bind(window.__gdvizTrace);
+window.__gdvizTrace.push = (event) => {
+  if (event.kind === 'drawn2d') { window.__lazyAt2d = Object.keys(window.Plotly.gdvizLazyTypes); }
+  return keep(event);
+};"""
+
+
+def test_trace_types_load_when_first_drawn_the_3d_ones_after_the_2d_charts(demo_url, chromium):
+    context = chromium.new_context(viewport=PROJECTOR)
+    context.add_init_script(LAZY_AT_2D)
+    page = context.new_page()
+    try:
+        open_demo(page, demo_url)
+        page.wait_for_function("() => document.querySelector('.gdp').dataset.frame3d === '0'")
+        found = page.evaluate(
+            """() => ({at2d: window.__lazyAt2d, now: Object.keys(window.Plotly.gdvizLazyTypes),
+            kinds: window.__gdvizTrace.map((e) => e.kind + (e.gl ? '-gl' : '')),
+            scene: Boolean(document.querySelectorAll('.gdp .js-plotly-plot')[1]
+              ._fullLayout.scene)})"""
+        )
+    finally:
+        context.close()
+    # The 2-D charts drew with plotly's core alone; the 3-D types came after them, just
+    # before the scene; types no chart uses were never loaded.
+    assert {"scatter3d", "surface", "bar", "contour"} <= set(found["at2d"])
+    assert not {"scatter3d", "surface"} & set(found["now"])
+    assert set(found["at2d"]) - set(found["now"]) == {"scatter3d", "surface"}
+    kinds = found["kinds"]
+    assert kinds.index("drawn2d") < kinds.index("registered3d") < kinds.index("chart-gl")
+    assert found["scene"]
+
+
 # What a host does (deploy/nginx.conf.template): a tag that starts plotly.js with the page.
 EARLY_TAG = """(src) => document.addEventListener('DOMContentLoaded', () => {
   const s = document.createElement('script');

@@ -1,7 +1,8 @@
 """One self-contained HTML file with the player: plays offline, read-outs and keyboard included.
 
-The file holds plotly.js (from the installed plotly package), the player's own JS and CSS (the
-same files the Streamlit component uses), and the data as JSON in a non-executing script tag.
+The file holds plotly.js (the installed plotly package's, as the page serves it:
+gdviz.plotly_bundle), the player's own JS and CSS (the same files the Streamlit component uses),
+and the data as JSON in a non-executing script tag.
 Nothing is fetched: it opens from disk with no network. The title is escaped; the data is only
 ever read with JSON.parse and shown with textContent.
 """
@@ -13,10 +14,9 @@ import json
 import re
 from pathlib import Path
 
-import plotly
+from gdviz.plotly_bundle import bundle_text
 
 FRONTEND = Path(__file__).resolve().parents[1] / "ui" / "player" / "frontend"
-PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 EXPORT_LINE = "export default mountPlayer;"
 
 _MOUNT = """
@@ -69,7 +69,7 @@ def offline_html(data: dict, title: str) -> str:
         '<main id="gdviz-player"></main>'
         '<script type="application/json" id="gdviz-player-data">'
         f"{payload}</script>"
-        f"<script>{_script_text(PLOTLY_JS.read_text(encoding='utf-8'))}</script>"
+        f"<script>{_script_text(bundle_text())}</script>"
         f"<script>{_script_text(_player_script())}{_MOUNT}</script>"
         "</body></html>\n"
     )

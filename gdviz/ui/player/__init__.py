@@ -7,9 +7,10 @@ per frame, pre-formatted read-outs and sentences. The browser owns the timeline 
 ←/→, Home/End, Space, speeds, scrubbing) and sends the step back only when it stops on one,
 which reruns the script; `player` returns that step (or the start step before any).
 
-plotly.js comes from the installed plotly package (plotly/package_data/plotly.min.js), served
-over HTTP by Streamlit's static component route, so the browser caches it across sessions and
-the page needs no internet. The player's own JS and CSS (~20 KB) are sent inline.
+plotly.js comes from the installed plotly package (its plotly.min.js, with each trace type
+registered when a figure first uses it: gdviz.plotly_bundle), served over HTTP by Streamlit's
+static component route, so the browser caches it across sessions and the page needs no
+internet. The player's own JS and CSS (~20 KB) are sent inline.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import plotly
 import streamlit as st
 import streamlit.components.v1 as components_v1
 
+from gdviz.plotly_bundle import FILE_NAME, bundle_dir, bundle_version
+
 FRONTEND = Path(__file__).resolve().parent / "frontend"
-PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
 PLOTLY_ROUTE_NAME = "plotlyjs"
 # declare_component names the route after this module: "<module>.<name>".
 PLOTLY_COMPONENT = f"{__name__}.{PLOTLY_ROUTE_NAME}"
@@ -38,22 +39,23 @@ _mount = st.components.v2.component(
 
 
 def plotly_route() -> str:
-    """The path (below the server's base URL) where plotly.min.js is served; the version in
-    the query makes a new plotly a new URL, so browsers and proxies may cache it for good.
+    """The path (below the server's base URL) where plotly.js is served; the version in the
+    query (plotly's, and a digest of the file) makes a new file a new URL, so browsers and
+    proxies may cache it for good.
 
     deploy/serve.sh asks for it too: nginx sends the file from disk at this path and starts it
     with the page's HTML (see deploy/nginx.conf.template).
     """
-    return f"/component/{PLOTLY_COMPONENT}/plotly.min.js?v={plotly.__version__}"
+    return f"/component/{PLOTLY_COMPONENT}/{FILE_NAME}?v={bundle_version()}"
 
 
 def plotly_src() -> str:
-    """The URL path of the installed plotly.min.js, served by Streamlit (and cacheable).
+    """The URL path of plotly.js, served by Streamlit (and cacheable).
 
     Registering a v1 component with `path=` is how Streamlit serves a folder of static files
     without an installed-package manifest; it is never rendered.
     """
-    components_v1.declare_component(PLOTLY_ROUTE_NAME, path=str(PLOTLY_DIR))
+    components_v1.declare_component(PLOTLY_ROUTE_NAME, path=str(bundle_dir()))
     base = str(st.get_option("server.baseUrlPath") or "").strip("/")
     prefix = f"/{base}" if base else ""
     return prefix + plotly_route()

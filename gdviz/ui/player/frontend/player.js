@@ -87,6 +87,22 @@ function loadPlotly(src) {
   return window.__gdvizPlotlyLoad;
 }
 
+// The plotly.js the page serves (gdviz.plotly_bundle) hands over its trace types unloaded, as
+// Plotly.gdvizLazyTypes: register those a figure uses just before it is first drawn (~0.35 s
+// for the 3-D ones, which share the WebGL libraries). plotly's own bundle has them all already.
+function registerTypes(Plotly, specs) {
+  const lazy = Plotly.gdvizLazyTypes;
+  if (!lazy) { return; }
+  const wanted = new Set();
+  specs.forEach((spec) => spec.data.forEach((t) => wanted.add(t.type || "scatter")));
+  const modules = [...wanted].filter((type) => lazy[type]).map((type) => {
+    const load = lazy[type];
+    delete lazy[type];
+    return load();
+  });
+  if (modules.length) { Plotly.register(modules); }
+}
+
 function isGL(spec) {
   return Boolean((spec.layout && spec.layout.scene)
     || spec.data.some((trace) => GL_TYPES.has(trace.type)));
@@ -304,10 +320,13 @@ class Player {
     g.busy = true;
     g.shown = start;
     const charts = this.charts;
+    registerTypes(Plotly, charts.filter((c) => !c.gl).map((c) => c.spec));
     await Promise.all(charts.filter((c) => !c.gl).map(draw));
     trace({ t: performance.now(), kind: "drawn2d", frame: start });
     await new Promise((resolve) => window.requestAnimationFrame(() => setTimeout(resolve, 0)));
     if (drawing !== this.drawing) { return; }
+    registerTypes(Plotly, charts.filter((c) => c.gl).map((c) => c.spec));
+    trace({ t: performance.now(), kind: "registered3d" });
     await Promise.all(charts.filter((c) => c.gl).map(draw));
     if (drawing !== this.drawing) { return; }
     g.busy = false;
