@@ -256,6 +256,16 @@ def test_the_read_outs_are_the_runs_numbers_in_the_descents_units(any_run):
     assert all(v for v in readouts["update"]["values"])
 
 
+def test_the_3d_axes_are_titled_with_the_read_outs_symbols_and_hover_names_them(any_run):
+    scene = surface_spec(any_run, 0)["layout"]["scene"]
+    p0, p1 = ("m_z", "b_z") if any_run.scaling else ("m", "b")
+    titles = [scene[f"{a}axis"]["title"]["text"] for a in "xyz"]
+    assert titles == [p0, p1, "loss"]  # short: they fit the scene at 1280×720
+    full = any_run.param_labels
+    hovers = [t["hovertemplate"] for t in surface_spec(any_run, 0)["data"]]
+    assert all(full[0] in h and full[1] in h for h in hovers)  # the names, one hover away
+
+
 def test_the_update_read_out_is_the_gd_rule_with_its_numbers(run):
     data = player(run)
     update = next(r for r in data["readouts"] if r["id"] == "update")["values"]
