@@ -323,9 +323,7 @@ data = player_data(
 if st.query_params.get("plotly") == "inline":
     inline = st.components.v2.component(
         "gdviz.player_inline",
-        js=bundle_text()
-        + "\n"
-        + (FRONTEND / "player.js").read_text(encoding="utf-8"),
+        js=bundle_text() + "\n" + (FRONTEND / "player.js").read_text(encoding="utf-8"),
         css=(FRONTEND / "player.css").read_text(encoding="utf-8"),
         isolate_styles=False,
     )
