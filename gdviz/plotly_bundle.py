@@ -6,9 +6,10 @@ module registers every trace type as the file loads,
     var Plotly = core(); Plotly.register([bar(), box(), …, quiver(), calendars()]);
 
 and each of those calls evaluates a trace's modules. In Chromium on a 2-core machine that is
-~0.45 s of the page's main thread, 0.35 s of it the WebGL libraries the 3-D traces share (their
-ndarray kernels are generated with `new Function` as they load). The lesson's 2-D charts need
-none of it: plotly's core registers `scatter` itself.
+~0.45 s of the page's main thread, 0.35 s of it the WebGL libraries the 3-D traces share;
+loaded later, on their own, the 3-D types take ~45 ms (V8 runs them far slower inside the
+file's first run). The lesson's 2-D charts need none of it: plotly's core registers `scatter`
+itself.
 
 `lazy_registration` rewrites that one statement: components (the world calendars) are
 registered at once, and each trace type's module is handed to the page unevaluated,
