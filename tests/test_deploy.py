@@ -30,7 +30,7 @@ import pytest
 from conftest import VIEWPORT, chromium_missing
 from playwright.sync_api import expect
 
-from gdviz.plotly_bundle import bundle_text
+from gdviz.plotly_bundle import GZIP_NAME, bundle_text
 from gdviz.ui.player import plotly_route
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -484,6 +484,11 @@ def test_plotly_js_comes_from_nginx_gzipped_and_is_what_the_replicas_serve(serve
         assert "immutable" in response.headers["Cache-Control"]  # the URL holds the version
         assert response.headers.get("X-Gdviz-Replica") is None, "a replica served it"
     assert gzip.decompress(body).decode() == bundle_text()
+    # The player's own copy, if the page's early tag failed: the gzipped file, from disk too.
+    with urllib.request.urlopen(served.url + plotly_route(GZIP_NAME), timeout=30) as response:
+        assert response.headers.get("X-Gdviz-Replica") is None, "a replica served it"
+        assert response.headers.get("Content-Encoding") is None
+        assert gzip.decompress(response.read()).decode() == bundle_text()
 
 
 def test_nginx_leaves_other_html_as_it_is():

@@ -200,3 +200,4 @@ def test_demo_page_hands_the_start_step_back_to_the_url():
     assert data["start_frame"] == 25 and len(data["steps"]) == 200
     # plotly's version and the served file's digest: a new file is a new (cacheable) URL.
     assert data["plotly_src"].endswith(f"/plotly.min.js?v={plotly.__version__}.{digest}")
+    assert data["plotly_gzip"].endswith(f"/plotly.min.js.gz?v={plotly.__version__}.{digest}")

@@ -316,13 +316,54 @@ def test_the_player_waits_for_a_hosts_early_plotly_instead_of_loading_it_twice(d
 
 
 def test_the_player_loads_its_own_plotly_when_the_hosts_early_tag_fails(demo_url, chromium):
+    from gdviz.plotly_bundle import GZIP_NAME
     from gdviz.ui.player import plotly_route
 
     # Streamlit answers an unknown path with its page (HTML, status 200): the tag "loads" and
-    # defines nothing.
+    # defines nothing. The player then fetches the gzipped copy and unzips it.
     found, requests = open_with_early_tag(chromium, demo_url, "/no-such/plotly.js")
     assert found == {"done": "1", "plotly": "object", "charts": 2}
-    assert requests == [demo_url + "/no-such/plotly.js", demo_url + plotly_route()]
+    assert requests == [demo_url + "/no-such/plotly.js", demo_url + plotly_route(GZIP_NAME)]
+
+
+def test_the_server_sends_the_gzipped_plotly_as_it_is_and_gzips_the_plain_one_again(demo_url):
+    """Why the player fetches the .gz: Streamlit compresses a component's plain file on every
+    request (level 9) and leaves a .gz file alone."""
+    import gzip
+    import urllib.request
+
+    from gdviz.plotly_bundle import GZIP_NAME, bundle_text
+    from gdviz.ui.player import plotly_route
+
+    def get(route: str):
+        request = urllib.request.Request(demo_url + route, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.headers, response.read()
+
+    headers, body = get(plotly_route(GZIP_NAME))
+    assert headers["Content-Type"] == "application/gzip"
+    assert headers.get("Content-Encoding") is None  # sent as stored, not compressed again
+    assert gzip.decompress(body).decode("utf-8") == bundle_text()
+    headers, body = get(plotly_route())
+    assert headers["Content-Encoding"] == "gzip"  # what the .gz spares the server
+    assert gzip.decompress(body).decode("utf-8") == bundle_text()
+
+
+def test_without_decompression_streams_the_player_loads_the_plain_file(demo_url, chromium):
+    from gdviz.ui.player import plotly_route
+
+    context = chromium.new_context(viewport=PROJECTOR)
+    context.add_init_script("delete window.DecompressionStream;")
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url) if "plotly" in r.url else None)
+    try:
+        open_demo(page, demo_url)
+        charts = page.evaluate("() => document.querySelectorAll('.gdp .js-plotly-plot').length")
+    finally:
+        context.close()
+    assert charts == 2
+    assert requests == [demo_url + plotly_route()]
 
 
 def _demo_data() -> dict:
@@ -332,6 +373,7 @@ def _demo_data() -> dict:
     at.run()
     data = json.loads(at.get("bidi_component")[0].proto.json)
     data.pop("plotly_src")
+    data.pop("plotly_gzip")
     return data
 
 

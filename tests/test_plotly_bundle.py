@@ -5,6 +5,7 @@ still drawn) is in test_player_browser.py and test_browser_compare.py."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 import os
@@ -124,13 +125,21 @@ def test_without_a_temporary_folder_the_package_folder_is_served(monkeypatch, ca
         plotly_bundle.bundle_dir.cache_clear()
 
 
-def test_the_served_folder_holds_only_the_bundle_and_the_version_names_its_digest():
+def test_the_served_folder_holds_the_bundle_and_its_gzip_and_the_version_names_its_digest():
     folder = plotly_bundle.bundle_dir()
-    assert [p.name for p in folder.iterdir()] == ["plotly.min.js"]
-    assert (folder / "plotly.min.js").read_text(encoding="utf-8") == plotly_bundle.bundle_text()
+    assert sorted(p.name for p in folder.iterdir()) == ["plotly.min.js", "plotly.min.js.gz"]
+    served = (folder / "plotly.min.js").read_bytes()
+    assert served.decode("utf-8") == plotly_bundle.bundle_text()
+    assert gzip.decompress((folder / "plotly.min.js.gz").read_bytes()) == served
     assert folder.stat().st_mode & 0o077 == 0  # this process's own folder
-    digest = hashlib.sha256((folder / "plotly.min.js").read_bytes()).hexdigest()[:12]
+    digest = hashlib.sha256(served).hexdigest()[:12]
     assert plotly_bundle.bundle_version() == f"{plotly.__version__}.{digest}"
+
+
+def test_the_package_folder_has_no_gzipped_copy_to_offer():
+    # Where no temporary folder can be written the package's folder is served, and the page
+    # is then given no gzipped URL (gdviz.ui.player.plotly_urls looks for the file).
+    assert not (PACKAGE_BUNDLE.parent / plotly_bundle.GZIP_NAME).exists()
 
 
 def _command(*args: str, cwd: Path) -> subprocess.CompletedProcess:

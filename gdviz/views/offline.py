@@ -55,7 +55,7 @@ def offline_html(data: dict, title: str) -> str:
         data: the dict from gdviz.views.playback.player_data.
         title: shown as the page's heading and title (escaped, never HTML).
     """
-    payload = _json_text({k: v for k, v in data.items() if k != "plotly_src"})
+    payload = _json_text({k: v for k, v in data.items() if not k.startswith("plotly_")})
     heading = html.escape(str(title), quote=True)
     css = (FRONTEND / "player.css").read_text(encoding="utf-8")
     return (

@@ -21,7 +21,7 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components_v1
 
-from gdviz.plotly_bundle import FILE_NAME, bundle_dir, bundle_version
+from gdviz.plotly_bundle import FILE_NAME, GZIP_NAME, bundle_dir, bundle_version
 
 FRONTEND = Path(__file__).resolve().parent / "frontend"
 PLOTLY_ROUTE_NAME = "plotlyjs"
@@ -38,7 +38,7 @@ _mount = st.components.v2.component(
 )
 
 
-def plotly_route() -> str:
+def plotly_route(name: str = FILE_NAME) -> str:
     """The path (below the server's base URL) where plotly.js is served; the version in the
     query (plotly's, and a digest of the file) makes a new file a new URL, so browsers and
     proxies may cache it for good.
@@ -46,19 +46,25 @@ def plotly_route() -> str:
     deploy/serve.sh asks for it too: nginx sends the file from disk at this path and starts it
     with the page's HTML (see deploy/nginx.conf.template).
     """
-    return f"/component/{PLOTLY_COMPONENT}/{FILE_NAME}?v={bundle_version()}"
+    return f"/component/{PLOTLY_COMPONENT}/{name}?v={bundle_version()}"
 
 
-def plotly_src() -> str:
-    """The URL path of plotly.js, served by Streamlit (and cacheable).
+def plotly_urls() -> dict[str, str | None]:
+    """Where the browser gets plotly.js from this server: `plotly_src` (the file) and
+    `plotly_gzip` (the same, gzipped once; None when only the package's own folder is served).
 
     Registering a v1 component with `path=` is how Streamlit serves a folder of static files
     without an installed-package manifest; it is never rendered.
     """
-    components_v1.declare_component(PLOTLY_ROUTE_NAME, path=str(bundle_dir()))
+    folder = bundle_dir()
+    components_v1.declare_component(PLOTLY_ROUTE_NAME, path=str(folder))
     base = str(st.get_option("server.baseUrlPath") or "").strip("/")
     prefix = f"/{base}" if base else ""
-    return prefix + plotly_route()
+    zipped = (folder / GZIP_NAME).is_file()
+    return {
+        "plotly_src": prefix + plotly_route(),
+        "plotly_gzip": prefix + plotly_route(GZIP_NAME) if zipped else None,
+    }
 
 
 def player(
@@ -93,7 +99,7 @@ def player(
 
     result = _mount(
         key=key,
-        data={**data, "plotly_src": plotly_src(), "hand_back": hand_back},
+        data={**data, **plotly_urls(), "hand_back": hand_back},
         default={"step": start_step},
         on_step_change=changed,
     )
