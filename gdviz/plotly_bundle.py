@@ -43,8 +43,8 @@ import plotly
 PACKAGE_BUNDLE = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 FILE_NAME = "plotly.min.js"
 # The same file gzipped once: Streamlit gzips a component's files again on every request
-# (level 9, ~0.15 s of the server's CPU for these 4.8 MB) but sends a .gz file as it is
-# (application/gzip); the player unzips it in the browser (DecompressionStream).
+# (level 9: 0.08 s of the server's CPU per request for these 4.8 MB) but sends a .gz file as
+# it is (application/gzip, 0.002 s); the player unzips it in the browser (DecompressionStream).
 GZIP_NAME = FILE_NAME + ".gz"
 LAZY_TYPES = "gdvizLazyTypes"
 
