@@ -203,17 +203,23 @@ def test_reduced_motion_starts_at_the_slowest_speed(demo_url, chromium):
         context.close()
 
 
+def when_2d_drawn(action: str) -> str:
+    """An init script recording the player's trace (window.__gdvizTrace) that runs `action`
+    (JavaScript) once the 2-D charts are drawn, before the 3-D scene."""
+    return f"""window.__gdvizTrace = [];
+const record = window.__gdvizTrace.push.bind(window.__gdvizTrace);
+window.__gdvizTrace.push = (event) => {{
+  const n = record(event);
+  if (event.kind === 'drawn2d') {{ {action} }}
+  return n;
+}};"""
+
+
 # A step asked for the moment the 2-D charts are up, while the 3-D scene is still to be drawn
 # (in the same task, so the timing is certain: in a real browser a key pressed in that frame).
-STEP_WHEN_2D_DRAWN = """window.__gdvizTrace = [];
-const record = window.__gdvizTrace.push.bind(window.__gdvizTrace);
-window.__gdvizTrace.push = (event) => {
-  const n = record(event);
-  if (event.kind === 'drawn2d') {
-    document.querySelector('.gdp').parentElement.__gdvizPlayer.stepTo(Infinity);
-  }
-  return n;
-};"""
+STEP_WHEN_2D_DRAWN = when_2d_drawn(
+    "document.querySelector('.gdp').parentElement.__gdvizPlayer.stepTo(Infinity);"
+)
 
 
 def test_the_2d_charts_come_first_and_the_3d_catches_up_with_an_early_step(demo_url, chromium):
@@ -244,12 +250,7 @@ def test_the_2d_charts_come_first_and_the_3d_catches_up_with_an_early_step(demo_
 
 # Which trace types plotly.js still holds unloaded (gdviz.plotly_bundle), when the 2-D charts
 # are drawn and at the end.
-LAZY_AT_2D = """window.__gdvizTrace = [];
-const keep = window.__gdvizTrace.push.bind(window.__gdvizTrace);
-window.__gdvizTrace.push = (event) => {
-  if (event.kind === 'drawn2d') { window.__lazyAt2d = Object.keys(window.Plotly.gdvizLazyTypes); }
-  return keep(event);
-};"""
+LAZY_AT_2D = when_2d_drawn("window.__lazyAt2d = Object.keys(window.Plotly.gdvizLazyTypes);")
 
 
 def test_trace_types_load_when_first_drawn_the_3d_ones_after_the_2d_charts(demo_url, chromium):
