@@ -144,7 +144,7 @@ def bundle_dir() -> Path:
         text = bundle_text().encode("utf-8")
         (folder / FILE_NAME).write_bytes(text)
         # mtime=0: the same bytes from every replica and every start.
-        (folder / GZIP_NAME).write_bytes(gzip.compress(text, compresslevel=9, mtime=0))
+        (folder / GZIP_NAME).write_bytes(gzip.compress(text, compresslevel=6, mtime=0))
     except OSError as err:
         _log.warning("plotly.js served as it ships (no temporary folder: %s)", err)
         return PACKAGE_BUNDLE.parent
