@@ -71,7 +71,12 @@ _REEXPORT = re.compile(
 
 
 def registered_modules(source: str) -> list[tuple[str, str, str]]:
-    """(kind, name, init) of each module the bundle registers as it loads, in order.
+    """(kind, name, init) of each module the bundle registers as it loads, in order."""
+    return _parse(source)[1]
+
+
+def _parse(source: str) -> tuple[re.Match, list[tuple[str, str, str]]]:
+    """The bundle's one register call, and (kind, name, init) of each module it registers.
 
     Each registered module is a thin re-export, `lib/<name>.js`, which the bundler writes
     right after the modules it needs, so the nearest `moduleType:…,name:"<name>"` before it is
@@ -96,7 +101,7 @@ def registered_modules(source: str) -> list[tuple[str, str, str]]:
         modules.append((names[before]["kind"], names[before]["name"], init))
     if len({name for _, name, _ in modules}) != len(modules):
         raise BundleShapeError("two registered modules map to one name")
-    return modules
+    return entries[0], modules
 
 
 def lazy_registration(source: str) -> str:
@@ -105,8 +110,7 @@ def lazy_registration(source: str) -> str:
     Raises:
         BundleShapeError: the bundle does not have the expected shape (then serve it as is).
     """
-    modules = registered_modules(source)
-    entry = _REGISTER.search(source)
+    entry, modules = _parse(source)
     plotly_var = entry["plotly"]
     components = ",".join(f"{init}()" for kind, _, init in modules if kind == "component")
     lazy = ",".join(f"{json.dumps(name)}:{init}" for kind, name, init in modules if kind == "trace")
